@@ -1,0 +1,298 @@
+import { Problems } from "./errors";
+import { Reader } from "./reader";
+
+/**
+ * The service catalog: the platform's namespaces and services. One service entry is enough for a
+ * service to get its mesh policies, its Kong routes, its monitors, alerts and dashboard.
+ */
+
+export const LOAD_BALANCERS = ["LEAST_REQUEST", "ROUND_ROBIN"] as const;
+export type LoadBalancer = (typeof LOAD_BALANCERS)[number];
+
+export const PROTOCOLS = ["http", "grpc", "tcp"] as const;
+export type Protocol = (typeof PROTOCOLS)[number];
+
+export const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+
+/** Kubernetes DNS-1123 label: what a namespace or Service name must be. */
+export const DNS_LABEL = { re: /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, hint: "a DNS-1123 label (lower-case letters, digits and '-', at most 63)" };
+
+export interface NamespaceSpec {
+    readonly name: string;
+    /** Sidecars are injected into every pod of the namespace (revision label). */
+    readonly injected: boolean;
+}
+
+export interface RetryPolicy {
+    readonly attempts: number;
+    readonly perTryTimeoutMs: number;
+    /** Envoy retry conditions; only idempotent-safe ones are accepted. */
+    readonly retryOn: readonly string[];
+}
+
+export interface ConnectionPool {
+    readonly maxConnections: number;
+    readonly http1MaxPendingRequests: number;
+    readonly http2MaxRequests: number;
+    readonly maxRequestsPerConnection: number;
+}
+
+export interface GatewayRoute {
+    readonly name: string;
+    /** Prefix paths, or regex paths carrying Kong 3's `~` prefix. */
+    readonly paths: readonly string[];
+    readonly methods: readonly HttpMethod[];
+    readonly hosts: readonly string[];
+    readonly stripPath: boolean;
+}
+
+export interface GatewayExposure {
+    readonly routes: readonly GatewayRoute[];
+    /** Requests per minute per consumer (or per IP when anonymous); undefined means no limit plugin. */
+    readonly rateLimitPerMinute?: number;
+    /** Allowed browser origins; undefined means no cors plugin. */
+    readonly corsOrigins?: readonly string[];
+    /** Whether routes of this service may be anonymous even where the environment requires JWT (e.g. health). */
+    readonly public: boolean;
+}
+
+export interface ServiceSlo {
+    /** Alert when the share of 5xx responses over 5 minutes exceeds this (0..1). */
+    readonly maxErrorRatio: number;
+    /** Alert when p99 latency over 5 minutes exceeds this. */
+    readonly p99LatencyMs: number;
+}
+
+export interface ServiceSpec {
+    readonly name: string;
+    readonly namespace: string;
+    readonly port: number;
+    readonly protocol: Protocol;
+    /** Workload selector value for `app`; defaults to the service name. */
+    readonly app: string;
+    /** Deployment that runs it, when this program does not own it (sidecar roll-outs restart it). */
+    readonly deployment?: string;
+    readonly healthPath?: string;
+    readonly loadBalancer: LoadBalancer;
+    readonly connectionPool: ConnectionPool;
+    /** Request timeout (HTTP/gRPC only). */
+    readonly timeoutMs?: number;
+    readonly retries?: RetryPolicy;
+    /** Catalog services allowed to call this one (besides the gateway when exposed, and Prometheus). */
+    readonly callers: readonly string[];
+    /** Ports (on the workload) that accept traffic from outside the mesh, kept PERMISSIVE even under STRICT. */
+    readonly plaintextPorts: readonly number[];
+    readonly gateway?: GatewayExposure;
+    readonly slo: ServiceSlo;
+}
+
+export interface Catalog {
+    readonly namespaces: readonly NamespaceSpec[];
+    readonly services: readonly ServiceSpec[];
+}
+
+/** Retry conditions that are safe to retry for any method (no request reached the app or it was refused). */
+export const IDEMPOTENT_RETRY_ON = ["connect-failure", "refused-stream", "unavailable", "cancelled", "retriable-status-codes", "reset", "gateway-error", "5xx", "retriable-4xx"] as const;
+
+const DEFAULT_POOL: ConnectionPool = { maxConnections: 100, http1MaxPendingRequests: 100, http2MaxRequests: 1000, maxRequestsPerConnection: 0 };
+const DEFAULT_SLO: ServiceSlo = { maxErrorRatio: 0.05, p99LatencyMs: 1000 };
+/** Istio caps at 3 attempts in this program: more multiplies load during an incident. */
+export const MAX_RETRY_ATTEMPTS = 3;
+
+function parseRoute(r: Reader, service: string): GatewayRoute {
+    const route: GatewayRoute = {
+        name: r.string("name", undefined, DNS_LABEL),
+        paths: r.stringList("paths"),
+        methods: r.stringList("methods", []).map((m) => m.toUpperCase()) as HttpMethod[],
+        hosts: r.stringList("hosts", []),
+        stripPath: r.boolean("stripPath", true),
+    };
+    if (route.paths.length === 0 && route.hosts.length === 0) {
+        r.problems.add(r.at("paths"), undefined, `route of ${service} matches nothing`, "give it at least one path or host");
+    }
+    for (const m of route.methods) {
+        if (!(HTTP_METHODS as readonly string[]).includes(m)) {
+            r.problems.add(r.at("methods"), m, "is not an HTTP method Kong routes on", `use some of ${HTTP_METHODS.join(", ")}`);
+        }
+    }
+    for (const p of route.paths) {
+        if (p.startsWith("~")) {
+            try {
+                new RegExp(p.slice(1));
+            } catch (e) {
+                r.problems.add(r.at("paths"), p, `is not a valid regular expression (${(e as Error).message})`, "fix the expression after the ~");
+            }
+        } else if (!p.startsWith("/")) {
+            r.problems.add(r.at("paths"), p, "must start with / (a prefix) or ~ (a regex, Kong 3)", "write it as /prefix or ~/regex");
+        } else if (/[()[\]*+?^$|\\]/.test(p)) {
+            r.problems.add(
+                r.at("paths"),
+                p,
+                "looks like a regular expression but lacks Kong 3's ~ prefix, so Kong would match it as a literal prefix",
+                `write it as "~${p}"`,
+            );
+        }
+    }
+    r.done();
+    return route;
+}
+
+function parseGateway(r: Reader, service: string): GatewayExposure {
+    const rate = r.has("rateLimitPerMinute") ? r.int("rateLimitPerMinute", undefined, 1) : (r.raw("rateLimitPerMinute"), undefined);
+    const cors = r.has("corsOrigins") ? r.stringList("corsOrigins") : (r.raw("corsOrigins"), undefined);
+    const exposure: GatewayExposure = {
+        routes: r.list("routes").map((rr) => parseRoute(rr, service)),
+        rateLimitPerMinute: rate,
+        corsOrigins: cors,
+        public: r.boolean("public", false),
+    };
+    if (exposure.routes.length === 0) {
+        r.problems.add(r.at("routes"), undefined, `${service} is exposed through the gateway with no route`, "add a route, or remove the gateway entry");
+    }
+    r.done();
+    return exposure;
+}
+
+function parseService(r: Reader): ServiceSpec {
+    const name = r.string("name", undefined, DNS_LABEL);
+    const protocol = r.oneOf("protocol", PROTOCOLS, "http");
+    const pool = r.child("connectionPool");
+    const connectionPool: ConnectionPool = {
+        maxConnections: pool.int("maxConnections", DEFAULT_POOL.maxConnections, 1),
+        http1MaxPendingRequests: pool.int("http1MaxPendingRequests", DEFAULT_POOL.http1MaxPendingRequests, 1),
+        http2MaxRequests: pool.int("http2MaxRequests", DEFAULT_POOL.http2MaxRequests, 1),
+        maxRequestsPerConnection: pool.int("maxRequestsPerConnection", DEFAULT_POOL.maxRequestsPerConnection, 0),
+    };
+    pool.done();
+    const slo = r.child("slo");
+    const spec: ServiceSpec = {
+        name,
+        namespace: r.string("namespace"),
+        port: r.int("port", undefined, 1, 65535),
+        protocol,
+        app: r.string("app", name),
+        deployment: r.optionalString("deployment"),
+        healthPath: r.optionalString("healthPath"),
+        loadBalancer: r.oneOf("loadBalancer", LOAD_BALANCERS, "LEAST_REQUEST"),
+        connectionPool,
+        timeoutMs: r.has("timeout") ? r.duration("timeout") : (r.raw("timeout"), undefined),
+        retries: r.has("retries") ? parseRetries(r.child("retries")) : (r.raw("retries"), undefined),
+        callers: r.stringList("callers"),
+        plaintextPorts: (() => {
+            const raw = r.raw("plaintextPorts") ?? [];
+            if (!Array.isArray(raw) || raw.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) {
+                r.problems.add(r.at("plaintextPorts"), raw, "must be a list of port numbers from 1 to 65535", "list the ports, e.g. [8000, 8443]");
+                return [];
+            }
+            return raw as number[];
+        })(),
+        gateway: r.has("gateway") ? parseGateway(r.child("gateway"), name) : (r.raw("gateway"), undefined),
+        slo: {
+            maxErrorRatio: slo.number("maxErrorRatio", DEFAULT_SLO.maxErrorRatio, 0.0001, 1),
+            p99LatencyMs: slo.int("p99LatencyMs", DEFAULT_SLO.p99LatencyMs, 1),
+        },
+    };
+    slo.done();
+    if (protocol === "tcp" && (spec.timeoutMs !== undefined || spec.retries !== undefined || spec.gateway !== undefined)) {
+        r.problems.add(r.at("protocol"), protocol, "tcp services cannot have timeouts, retries or gateway routes", "set protocol to http or grpc, or remove timeout, retries and gateway");
+    }
+    if (spec.retries && spec.timeoutMs !== undefined && spec.retries.attempts * spec.retries.perTryTimeoutMs > spec.timeoutMs) {
+        r.problems.add(
+            r.at("retries"),
+            { attempts: spec.retries.attempts, perTryTimeoutMs: spec.retries.perTryTimeoutMs, timeoutMs: spec.timeoutMs },
+            `attempts × perTryTimeout (${spec.retries.attempts * spec.retries.perTryTimeoutMs}ms) exceeds the request timeout (${spec.timeoutMs}ms), so the last attempts could never run`,
+            "lower attempts or perTryTimeout, or raise timeout",
+        );
+    }
+    if (spec.retries && spec.timeoutMs === undefined) {
+        r.problems.add(r.at("timeout"), undefined, "is required when retries are set (retries need an overall bound)", "set timeout, e.g. \"15s\"");
+    }
+    r.done();
+    return spec;
+}
+
+function parseRetries(r: Reader): RetryPolicy {
+    const policy: RetryPolicy = {
+        attempts: r.int("attempts", undefined, 1, MAX_RETRY_ATTEMPTS),
+        perTryTimeoutMs: r.duration("perTryTimeout"),
+        retryOn: r.stringList("retryOn", ["connect-failure", "refused-stream", "unavailable", "cancelled", "retriable-status-codes"]),
+    };
+    for (const cond of policy.retryOn) {
+        if (!(IDEMPOTENT_RETRY_ON as readonly string[]).includes(cond)) {
+            r.problems.add(r.at("retryOn"), cond, "is not a retry condition this program allows", `use some of ${IDEMPOTENT_RETRY_ON.join(", ")}`);
+        }
+    }
+    r.done();
+    return policy;
+}
+
+/**
+ * Reads and cross-checks a catalog. `source` names the file in error messages.
+ * Throws one ConfigError listing every problem.
+ */
+export function parseCatalog(raw: unknown, source: string): Catalog {
+    const problems = new Problems();
+    const root = Reader.root("", raw, problems);
+    const namespaces = root.list("namespaces").map((n) => {
+        const ns: NamespaceSpec = { name: n.string("name", undefined, DNS_LABEL), injected: n.boolean("injected", true) };
+        n.done();
+        return ns;
+    });
+    const services = root.list("services").map(parseService);
+    root.done();
+
+    const nsNames = new Set<string>();
+    namespaces.forEach((ns, i) => {
+        if (nsNames.has(ns.name)) {
+            problems.add(`namespaces[${i}].name`, ns.name, "is declared twice", "remove the duplicate namespace entry");
+        }
+        nsNames.add(ns.name);
+    });
+    const byName = new Map<string, number>();
+    services.forEach((svc, i) => {
+        if (byName.has(svc.name)) {
+            problems.add(`services[${i}].name`, svc.name, `duplicates services[${byName.get(svc.name)}]`, "give every service a unique name");
+        } else {
+            byName.set(svc.name, i);
+        }
+        if (!nsNames.has(svc.namespace)) {
+            problems.add(`services[${i}].namespace`, svc.namespace, "is not a declared namespace", `declare it under namespaces, or use one of ${[...nsNames].join(", ")}`);
+        }
+    });
+    services.forEach((svc, i) => {
+        svc.callers.forEach((caller) => {
+            if (!byName.has(caller)) {
+                problems.add(`services[${i}].callers`, caller, `names no service in the catalog`, `use one of the catalog's service names, or add a service named ${caller}`);
+            }
+        });
+    });
+    checkGatewayCollisions(services, problems);
+    problems.throwIfAny(`service catalog ${source}`);
+    return { namespaces, services };
+}
+
+/** Two routes with the same host and path would make Kong's choice between them arbitrary. */
+function checkGatewayCollisions(services: readonly ServiceSpec[], problems: Problems): void {
+    const owner = new Map<string, string>();
+    services.forEach((svc, i) => {
+        svc.gateway?.routes.forEach((route, j) => {
+            const hosts = route.hosts.length > 0 ? route.hosts : ["*"];
+            for (const host of hosts) {
+                for (const path of route.paths.length > 0 ? route.paths : ["/"]) {
+                    const key = `${host} ${path}`;
+                    const where = `${svc.name}/${route.name}`;
+                    const first = owner.get(key);
+                    if (first !== undefined) {
+                        problems.add(`services[${i}].gateway.routes[${j}].paths`, path, `host ${host} and path ${path} are already routed by ${first}`, "give one of the routes another path or host");
+                    } else {
+                        owner.set(key, where);
+                    }
+                }
+            }
+            if (svc.gateway!.routes.filter((r) => r.name === route.name).length > 1) {
+                problems.add(`services[${i}].gateway.routes[${j}].name`, route.name, "is used by two routes of the same service", "give every route of a service its own name");
+            }
+        });
+    });
+}
