@@ -1,0 +1,64 @@
+/**
+ * Facts several components must agree on: names, identities and ports of the platform's own workloads.
+ * Each fact lives here once; components and tests import it rather than repeating the literal.
+ */
+
+/** Istio's root namespace: mesh-wide policies live here, and so do istiod, Jaeger and Kiali. */
+export const MESH_ROOT_NAMESPACE = "istio-system";
+
+/** Ports Istio's control plane and sidecars listen on (Istio "Ports used by Istio"). */
+export const ISTIO_PORTS = {
+    /** istiod XDS and CA over mTLS: every sidecar connects here. */
+    istiodXds: 15012,
+    /** istiod's own Prometheus metrics (http-monitoring). */
+    istiodMonitoring: 15014,
+    /** istiod webhook (sidecar injection, validation). */
+    istiodWebhook: 15017,
+    /** Envoy's Prometheus telemetry (`/stats/prometheus`). */
+    envoyStats: 15090,
+    /** istio-agent's merged Prometheus telemetry (app + Envoy + agent). */
+    mergedMetrics: 15020,
+    /** Health checks answered by the sidecar. */
+    sidecarHealth: 15021,
+} as const;
+
+/** Label and annotation that switch sidecar injection, e.g. off for run-to-completion Jobs. */
+export const SIDECAR_INJECT_ANNOTATION = "sidecar.istio.io/inject";
+export const REVISION_LABEL = "istio.io/rev";
+
+/** The Kong gateway's identity in the mesh and its listeners. */
+export const GATEWAY = {
+    namespace: "kong",
+    app: "kong",
+    serviceAccount: "kong",
+    proxyService: "kong-proxy",
+    adminService: "kong-admin",
+    ports: {
+        proxyHttp: 8000,
+        proxyHttps: 8443,
+        admin: 8001,
+        status: 8100,
+    },
+    /** Ports the Kubernetes Services expose for the proxy. */
+    servicePorts: { http: 80, https: 443 },
+} as const;
+
+/** Where the cluster's Prometheus runs and who it is, for scrape allow-rules. */
+export const MONITORING = {
+    namespace: "monitoring",
+    prometheusServiceAccount: "prometheus",
+    prometheusApp: "prometheus",
+} as const;
+
+/** Kubernetes cluster DNS suffix used to build in-cluster URLs. */
+export const CLUSTER_DOMAIN = "cluster.local";
+
+/** In-cluster DNS name of a Service. */
+export function serviceHost(name: string, namespace: string): string {
+    return `${name}.${namespace}.svc.${CLUSTER_DOMAIN}`;
+}
+
+/** SPIFFE-style principal Istio gives a workload's service account. */
+export function principal(namespace: string, serviceAccount: string): string {
+    return `${CLUSTER_DOMAIN}/ns/${namespace}/sa/${serviceAccount}`;
+}
