@@ -71,6 +71,8 @@ export interface ServiceSpec {
     readonly protocol: Protocol;
     /** Workload selector value for `app`; defaults to the service name. */
     readonly app: string;
+    /** Kubernetes ServiceAccount the workload runs as (its mesh identity); defaults to `app`. */
+    readonly serviceAccount: string;
     /** Deployment that runs it, when this program does not own it (sidecar roll-outs restart it). */
     readonly deployment?: string;
     readonly healthPath?: string;
@@ -172,6 +174,7 @@ function parseService(r: Reader): ServiceSpec {
         port: r.int("port", undefined, 1, 65535),
         protocol,
         app: r.string("app", name),
+        serviceAccount: r.string("serviceAccount", r.has("app") ? String(r.raw("app")) : name),
         deployment: r.optionalString("deployment"),
         healthPath: r.optionalString("healthPath"),
         loadBalancer: r.oneOf("loadBalancer", LOAD_BALANCERS, "LEAST_REQUEST"),

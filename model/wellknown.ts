@@ -62,3 +62,26 @@ export function serviceHost(name: string, namespace: string): string {
 export function principal(namespace: string, serviceAccount: string): string {
     return `${CLUSTER_DOMAIN}/ns/${namespace}/sa/${serviceAccount}`;
 }
+
+/** Labels on every Kubernetes object this program declares, so `kubectl get -l` finds them. */
+export const COMMON_LABELS = {
+    "app.kubernetes.io/managed-by": "pulumi",
+    "app.kubernetes.io/part-of": "254carbon-service-integration",
+} as const;
+
+/** A Kubernetes manifest as the program declares it (plain data, validated against upstream schemas in tests). */
+export interface Manifest {
+    readonly apiVersion: string;
+    readonly kind: string;
+    readonly metadata: {
+        readonly name: string;
+        readonly namespace?: string;
+        readonly labels?: Readonly<Record<string, string>>;
+        readonly annotations?: Readonly<Record<string, string>>;
+    };
+    readonly spec?: unknown;
+}
+
+export function metadata(name: string, namespace?: string, labels: Record<string, string> = {}): Manifest["metadata"] {
+    return namespace === undefined ? { name, labels: { ...COMMON_LABELS, ...labels } } : { name, namespace, labels: { ...COMMON_LABELS, ...labels } };
+}

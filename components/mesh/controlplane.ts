@@ -1,0 +1,162 @@
+import { MeshModel, MeshRevision } from "../../model/mesh";
+import { HELM_REPOS, JAEGER } from "../../model/versions";
+import { Manifest, MESH_ROOT_NAMESPACE, metadata, serviceHost } from "../../model/wellknown";
+
+/**
+ * Helm releases of the mesh control plane and its tools, as plain data (chart, version, values):
+ * the component turns them into `helm.v3.Release`s and the offline plan prints them as they are.
+ */
+export interface HelmReleaseSpec {
+    /** Helm release name in the cluster. */
+    readonly name: string;
+    readonly chart: string;
+    readonly version: string;
+    readonly repo: string;
+    readonly namespace: string;
+    readonly values: Record<string, unknown>;
+}
+
+/** Name of the mesh's OTLP tracing provider in meshConfig, referenced by the Telemetry resource. */
+export const TRACING_PROVIDER = "jaeger-otlp";
+/** Service names the Jaeger and Kiali charts create (pinned with fullnameOverride / instance_name). */
+export const JAEGER_SERVICE = "jaeger";
+export const KIALI_SERVICE = "kiali";
+export const KIALI_PORT = 20001;
+
+export function istioBase(mesh: MeshModel): HelmReleaseSpec {
+    return {
+        name: "istio-base",
+        chart: "base",
+        version: mesh.active.release.version,
+        repo: HELM_REPOS.istio,
+        namespace: MESH_ROOT_NAMESPACE,
+        // The default revision owns the cluster-wide validating webhook.
+        values: { defaultRevision: mesh.active.name },
+    };
+}
+
+export function istioCni(mesh: MeshModel): HelmReleaseSpec {
+    return {
+        name: "istio-cni",
+        chart: "cni",
+        version: mesh.active.release.version,
+        repo: HELM_REPOS.istio,
+        namespace: MESH_ROOT_NAMESPACE,
+        values: {
+            // istio-cni replaces the privileged istio-init container, so app pods need no NET_ADMIN.
+            revision: mesh.active.name,
+            cni: { logLevel: "info" },
+        },
+    };
+}
+
+export function istiod(mesh: MeshModel, revision: MeshRevision): HelmReleaseSpec {
+    const isActive = revision.name === mesh.active.name;
+    return {
+        name: `istiod-${revision.name}`,
+        chart: "istiod",
+        version: revision.release.version,
+        repo: HELM_REPOS.istio,
+        namespace: MESH_ROOT_NAMESPACE,
+        values: {
+            revision: revision.name,
+            // The tag namespaces carry points at the active revision only; moving it is a canary switch-over.
+            revisionTags: isActive ? [mesh.revisionTag] : [],
+            pilot: {
+                autoscaleEnabled: false,
+                replicaCount: mesh.istiodReplicas,
+                cni: { enabled: true },
+                resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } },
+            },
+            global: {
+                proxy: {
+                    resources: { requests: { cpu: "10m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+                },
+            },
+            meshConfig: {
+                accessLogFile: "/dev/stdout",
+                accessLogEncoding: "JSON",
+                enablePrometheusMerge: true,
+                outboundTrafficPolicy: { mode: mesh.outboundPolicy },
+                defaultConfig: { holdApplicationUntilProxyStarts: true },
+                extensionProviders: [
+                    {
+                        name: TRACING_PROVIDER,
+                        opentelemetry: { service: serviceHost(JAEGER_SERVICE, MESH_ROOT_NAMESPACE), port: JAEGER.otlpGrpcPort },
+                    },
+                ],
+            },
+        },
+    };
+}
+
+export function jaeger(): HelmReleaseSpec {
+    return {
+        name: "jaeger",
+        chart: "jaeger",
+        version: JAEGER.chart,
+        repo: HELM_REPOS.jaeger,
+        namespace: MESH_ROOT_NAMESPACE,
+        values: {
+            fullnameOverride: JAEGER_SERVICE,
+            jaeger: {
+                image: { tag: JAEGER.appVersion, pullPolicy: "IfNotPresent" },
+                resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
+            },
+        },
+    };
+}
+
+export function kiali(mesh: MeshModel): HelmReleaseSpec {
+    const release = mesh.active.release;
+    return {
+        name: "kiali-server",
+        chart: "kiali-server",
+        version: release.kialiChart,
+        repo: HELM_REPOS.kiali,
+        namespace: MESH_ROOT_NAMESPACE,
+        values: {
+            auth: { strategy: "token" },
+            deployment: {
+                instance_name: KIALI_SERVICE,
+                // Pinned to the chart's own release: an image tag that exists, never `latest`.
+                image_name: "quay.io/kiali/kiali",
+                image_version: release.kialiImage,
+                image_pull_policy: "IfNotPresent",
+                resources: { requests: { cpu: "10m", memory: "64Mi" }, limits: { cpu: "500m", memory: "1Gi" } },
+            },
+            external_services: {
+                istio: { root_namespace: MESH_ROOT_NAMESPACE },
+                prometheus: { url: mesh.prometheusUrl },
+                tracing: {
+                    enabled: true,
+                    provider: "jaeger",
+                    use_grpc: true,
+                    internal_url: `http://${serviceHost(JAEGER_SERVICE, MESH_ROOT_NAMESPACE)}:${JAEGER.queryGrpcPort}`,
+                },
+            },
+        },
+    };
+}
+
+/** Mesh-default Telemetry: traces to the OTLP provider at the configured sampling rate, Envoy access logs on. */
+export function meshTelemetry(mesh: MeshModel): Manifest {
+    return {
+        apiVersion: "telemetry.istio.io/v1",
+        kind: "Telemetry",
+        metadata: metadata("mesh-default", MESH_ROOT_NAMESPACE),
+        spec: {
+            tracing: [{ providers: [{ name: TRACING_PROVIDER }], randomSamplingPercentage: mesh.tracingSamplingPercent }],
+            accessLogging: [{ providers: [{ name: "envoy" }] }],
+        },
+    };
+}
+
+/** In-cluster URLs other stacks consume. */
+export function meshUrls(): { tracing: string; kiali: string; otlp: string } {
+    return {
+        tracing: `http://${serviceHost(JAEGER_SERVICE, MESH_ROOT_NAMESPACE)}:${JAEGER.queryHttpPort}`,
+        kiali: `http://${serviceHost(KIALI_SERVICE, MESH_ROOT_NAMESPACE)}:${KIALI_PORT}`,
+        otlp: `http://${serviceHost(JAEGER_SERVICE, MESH_ROOT_NAMESPACE)}:${JAEGER.otlpGrpcPort}`,
+    };
+}

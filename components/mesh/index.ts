@@ -1,0 +1,140 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { Catalog } from "../../model/catalog";
+import { MeshModel } from "../../model/mesh";
+import { Manifest } from "../../model/wellknown";
+import { HelmReleaseSpec, istioBase, istioCni, istiod, jaeger, kiali, meshTelemetry, meshUrls } from "./controlplane";
+import { networkPolicies } from "./network";
+import { authorizationPolicies, peerAuthentications } from "./security";
+import { buildTopology } from "./topology";
+import { destinationRule, sidecars, virtualService } from "./traffic";
+
+export interface ServiceMeshArgs {
+    /** Validated mesh settings of this stack. */
+    readonly mesh: MeshModel;
+    /** The service catalog: every service gets its policies from its entry. */
+    readonly catalog: Catalog;
+    /** Explicit Kubernetes provider; nothing here uses the ambient kubeconfig. */
+    readonly kubernetes: k8s.Provider;
+    /** The platform's namespaces by name (created with their injection labels by the platform). */
+    readonly namespaces: Readonly<Record<string, k8s.core.v1.Namespace>>;
+}
+
+/** Everything this component declares, as data, before any resource exists (used by the plan and tests). */
+export interface MeshDeclaration {
+    readonly releases: {
+        readonly base: HelmReleaseSpec;
+        readonly cni: HelmReleaseSpec;
+        readonly istiod: readonly HelmReleaseSpec[];
+        readonly jaeger: HelmReleaseSpec;
+        readonly kiali: HelmReleaseSpec;
+    };
+    /** Istio custom resources (need the base chart's CRDs). */
+    readonly istioResources: readonly Manifest[];
+    readonly networkPolicies: readonly Manifest[];
+}
+
+export function declareMesh(mesh: MeshModel, catalog: Catalog): MeshDeclaration {
+    const topology = buildTopology(catalog);
+    const everyService = catalog.services;
+    return {
+        releases: {
+            base: istioBase(mesh),
+            cni: istioCni(mesh),
+            istiod: mesh.revisions.map((rev) => istiod(mesh, rev)),
+            jaeger: jaeger(),
+            kiali: kiali(mesh),
+        },
+        istioResources: [
+            meshTelemetry(mesh),
+            ...peerAuthentications(mesh, topology),
+            ...authorizationPolicies(mesh, topology),
+            // DestinationRules also shape traffic *to* sidecar-less services (Kiali, Jaeger) from meshed clients.
+            ...everyService.map(destinationRule),
+            ...everyService.map(virtualService).filter((vs): vs is Manifest => vs !== undefined),
+            ...sidecars(mesh, topology),
+        ],
+        networkPolicies: networkPolicies(topology),
+    };
+}
+
+/**
+ * The Istio service mesh: control plane (base → cni → istiod, revision-based), Jaeger and Kiali,
+ * and the catalog-derived security and traffic policies.
+ */
+export class ServiceMesh extends pulumi.ComponentResource {
+    /** Resources that must exist before any Istio custom resource is created (CRDs and the validating webhook). */
+    readonly crdsReady: pulumi.Resource[];
+    readonly revision: string;
+    readonly revisionTag: string;
+    readonly injectedNamespaces: string[];
+    readonly tracingUrl: string;
+    readonly kialiUrl: string;
+    readonly otlpEndpoint: string;
+
+    constructor(name: string, args: ServiceMeshArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:mesh:ServiceMesh", name, {}, opts);
+        const declared = declareMesh(args.mesh, args.catalog);
+        const provider = args.kubernetes;
+        const rootNs = args.namespaces[declared.releases.base.namespace];
+        const release = (spec: HelmReleaseSpec, dependsOn: pulumi.Resource[]): k8s.helm.v3.Release =>
+            new k8s.helm.v3.Release(
+                spec.name,
+                {
+                    name: spec.name,
+                    chart: spec.chart,
+                    version: spec.version,
+                    repositoryOpts: { repo: spec.repo },
+                    namespace: spec.namespace,
+                    values: spec.values,
+                    // Upgrades of the control plane must not half-apply.
+                    atomic: true,
+                    cleanupOnFail: true,
+                    timeout: 600,
+                },
+                { parent: this, provider, dependsOn: rootNs ? [rootNs, ...dependsOn] : dependsOn },
+            );
+
+        const base = release(declared.releases.base, []);
+        const cni = release(declared.releases.cni, [base]);
+        const istiods = declared.releases.istiod.map((spec) => release(spec, [base, cni]));
+        const activeIstiod = istiods[args.mesh.revisions.findIndex((r) => r.name === args.mesh.active.name)];
+        this.crdsReady = [base, activeIstiod];
+        const tracing = release(declared.releases.jaeger, [base]);
+        release(declared.releases.kiali, [activeIstiod, tracing]);
+
+        for (const m of declared.istioResources) {
+            const ns = m.metadata.namespace ?? "";
+            const nsResource = args.namespaces[ns];
+            new k8s.apiextensions.CustomResource(
+                `${m.kind.toLowerCase()}-${ns}-${m.metadata.name}`,
+                { apiVersion: m.apiVersion, kind: m.kind, metadata: m.metadata, spec: m.spec },
+                { parent: this, provider, dependsOn: nsResource ? [...this.crdsReady, nsResource] : this.crdsReady },
+            );
+        }
+        for (const m of declared.networkPolicies) {
+            const ns = m.metadata.namespace ?? "";
+            const nsResource = args.namespaces[ns];
+            new k8s.networking.v1.NetworkPolicy(
+                `networkpolicy-${ns}-${m.metadata.name}`,
+                { metadata: m.metadata, spec: m.spec as k8s.types.input.networking.v1.NetworkPolicySpec },
+                { parent: this, provider, dependsOn: nsResource ? [nsResource] : [] },
+            );
+        }
+
+        const urls = meshUrls();
+        this.revision = args.mesh.active.name;
+        this.revisionTag = args.mesh.revisionTag;
+        this.injectedNamespaces = args.catalog.namespaces.filter((n) => n.injected).map((n) => n.name);
+        this.tracingUrl = urls.tracing;
+        this.kialiUrl = urls.kiali;
+        this.otlpEndpoint = urls.otlp;
+        this.registerOutputs({
+            revision: this.revision,
+            revisionTag: this.revisionTag,
+            injectedNamespaces: this.injectedNamespaces,
+            tracingUrl: this.tracingUrl,
+            kialiUrl: this.kialiUrl,
+        });
+    }
+}

@@ -1,0 +1,67 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ServiceMesh } from "./components/mesh";
+import { PlatformNamespaces } from "./components/namespaces";
+import { PlatformModel, PROJECT } from "./model";
+import { MESH_ROOT_NAMESPACE } from "./model/wellknown";
+
+/**
+ * Wires the validated model into components through explicit providers and returns the stack outputs.
+ * `index.ts` calls this; tests and the offline plan call it under mocks.
+ */
+
+/** Stack outputs: the contract other stacks read with `StackReference.requireOutput`. */
+export interface PlatformOutputs {
+    /** Mesh facts, present when the mesh component is on. */
+    readonly mesh?: {
+        readonly namespace: string;
+        readonly revision: string;
+        readonly revisionTag: string;
+        readonly injectedNamespaces: string[];
+        readonly tracingUrl: string;
+        readonly kialiUrl: string;
+        readonly otlpEndpoint: string;
+        readonly mtlsMode: string;
+        readonly namespaceMtls: Readonly<Record<string, string>>;
+    };
+    readonly namespaces: string[];
+}
+
+export function kubernetesProvider(model: PlatformModel, config: pulumi.Config): k8s.Provider {
+    const kubeconfig: pulumi.Input<string> = model.kubernetes.kubeconfigFromSecret ? config.requireSecret("kubeconfig") : model.kubernetes.kubeconfigPath!;
+    return new k8s.Provider("kubernetes", {
+        kubeconfig,
+        context: model.kubernetes.context,
+        // Never fall back to "whatever namespace the context says": every object names its namespace.
+        namespace: "default",
+        enableServerSideApply: true,
+    });
+}
+
+export function deployPlatform(model: PlatformModel): PlatformOutputs {
+    const config = new pulumi.Config(PROJECT);
+    const kubernetes = kubernetesProvider(model, config);
+    const namespaces = new PlatformNamespaces("namespaces", {
+        namespaces: model.catalog.namespaces,
+        revisionTag: model.components.mesh ? model.mesh.revisionTag : undefined,
+        kubernetes,
+        protect: model.protect,
+    });
+
+    let mesh: PlatformOutputs["mesh"];
+    if (model.components.mesh) {
+        const component = new ServiceMesh("mesh", { mesh: model.mesh, catalog: model.catalog, kubernetes, namespaces: namespaces.byName });
+        mesh = {
+            namespace: MESH_ROOT_NAMESPACE,
+            revision: component.revision,
+            revisionTag: component.revisionTag,
+            injectedNamespaces: component.injectedNamespaces,
+            tracingUrl: component.tracingUrl,
+            kialiUrl: component.kialiUrl,
+            otlpEndpoint: component.otlpEndpoint,
+            mtlsMode: model.mesh.mtlsMode,
+            namespaceMtls: model.mesh.namespaceMtls,
+        };
+    }
+    return { mesh, namespaces: model.catalog.namespaces.map((n) => n.name) };
+}

@@ -1,0 +1,249 @@
+#!/usr/bin/env bash
+# A single-node Apache Kafka 4.x (KRaft, combined broker+controller) for tests, from Apache's jars on
+# Maven Central: no Docker, no tarball, nothing listening beyond 127.0.0.1.
+#
+#   scripts/kafka/kafka.sh fetch              download the jars once into the cache (Maven)
+#   scripts/kafka/kafka.sh start [--fresh]    fetch, write server.properties, format storage, start, wait until it answers
+#   scripts/kafka/kafka.sh stop               controlled shutdown (SIGTERM, then wait), SIGKILL only after a timeout
+#   scripts/kafka/kafka.sh restart            stop + start, keeping the data (topics and records survive)
+#   scripts/kafka/kafka.sh status             exit 0 and print "ready" when the broker answers, exit 3 otherwise
+#   scripts/kafka/kafka.sh bootstrap          print the bootstrap address (127.0.0.1:PORT)
+#
+# `start` is idempotent: a broker already running and answering is left alone. `--fresh` wipes the data first.
+# Environment (all optional):
+#   KAFKA_CACHE_DIR   jar cache root           (default $HOME/.cache/254carbon)
+#   KAFKA_STATE_DIR   data, logs, pid, config  (default ${TMPDIR:-/tmp}/254carbon-kafka-$KAFKA_VERSION)
+#   KAFKA_PORT        client listener port     (default 19092; the controller listens on KAFKA_PORT+1)
+#   KAFKA_HEAP_OPTS   JVM heap                 (default -Xms256m -Xmx768m)
+#   KAFKA_READY_TIMEOUT seconds to wait for readiness (default 120)
+set -euo pipefail
+
+# Pinned; keep equal to <kafka.version> in pom.xml (the script passes it to Maven, the pom holds the default).
+KAFKA_VERSION="4.2.0"
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+CACHE_ROOT="${KAFKA_CACHE_DIR:-$HOME/.cache/254carbon}"
+LIBS="$CACHE_ROOT/kafka-$KAFKA_VERSION/libs"
+STATE="${KAFKA_STATE_DIR:-${TMPDIR:-/tmp}/254carbon-kafka-$KAFKA_VERSION}"
+PORT="${KAFKA_PORT:-19092}"
+CONTROLLER_PORT="$((PORT + 1))"
+HOST="127.0.0.1"
+PIDFILE="$STATE/kafka.pid"
+READY_TIMEOUT="${KAFKA_READY_TIMEOUT:-120}"
+
+log() { echo "[kafka.sh] $*" >&2; }
+
+require_java() {
+    if ! command -v java >/dev/null 2>&1; then
+        log "java not found: Kafka 4.x needs Java 17+ (Debian: apt-get install -y openjdk-17-jre-headless)"
+        exit 2
+    fi
+    local major
+    major="$(java -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2}' | cut -d. -f1)"
+    if [[ -z "$major" || "$major" -lt 17 ]]; then
+        log "java $major found: Kafka $KAFKA_VERSION brokers need Java 17 or newer"
+        exit 2
+    fi
+}
+
+fetch() {
+    if [[ -f "$LIBS/.complete" ]]; then
+        return 0
+    fi
+    if ! command -v mvn >/dev/null 2>&1; then
+        log "mvn not found: the jars come from Maven Central through Maven (Debian: apt-get install -y maven)"
+        exit 2
+    fi
+    log "downloading Apache Kafka $KAFKA_VERSION jars from Maven Central into $LIBS"
+    local tmp="$LIBS.partial.$$"
+    rm -rf "$tmp"
+    mkdir -p "$tmp"
+    local started=$SECONDS
+    mvn -B -q --no-transfer-progress -Dstyle.color=never -f "$HERE/pom.xml" \
+        -Dkafka.version="$KAFKA_VERSION" \
+        dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp" >&2
+    if [[ ! -f "$tmp/kafka_2.13-$KAFKA_VERSION.jar" || ! -f "$tmp/kafka-clients-$KAFKA_VERSION.jar" ]]; then
+        log "Maven finished but kafka_2.13-$KAFKA_VERSION.jar or kafka-clients-$KAFKA_VERSION.jar is missing in $tmp"
+        exit 1
+    fi
+    rm -rf "$LIBS"
+    mv "$tmp" "$LIBS"
+    {
+        echo "version=$KAFKA_VERSION"
+        echo "jars=$(find "$LIBS" -name '*.jar' | wc -l)"
+        echo "bytes=$(du -sb "$LIBS" | cut -f1)"
+        echo "seconds=$((SECONDS - started))"
+    } >"$LIBS/.complete"
+    log "jars ready: $(tr '\n' ' ' <"$LIBS/.complete")"
+}
+
+pid_alive() {
+    [[ -f "$PIDFILE" ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null
+}
+
+# A real readiness check: the Kafka protocol through the broker's own Admin client (Ready.java).
+probe() {
+    local timeout="$1"
+    java -Dlog4j2.configurationFile="$STATE/config/tools-log4j2.properties" -cp "$LIBS/*" "$HERE/Ready.java" "$HOST:$PORT" "$timeout"
+}
+
+write_config() {
+    mkdir -p "$STATE/config" "$STATE/logs"
+    cat >"$STATE/config/server.properties" <<EOF
+# Written by scripts/kafka/kafka.sh: single-node KRaft (broker + controller), loopback only.
+process.roles=broker,controller
+node.id=1
+controller.quorum.bootstrap.servers=$HOST:$CONTROLLER_PORT
+listeners=PLAINTEXT://$HOST:$PORT,CONTROLLER://$HOST:$CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://$HOST:$PORT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs=$STATE/data
+# Topics come from the topic catalog only, never from a producer's typo.
+auto.create.topics.enable=false
+num.partitions=1
+default.replication.factor=1
+# One broker: the internal topics cannot have more replicas than that, or consumer groups never get a coordinator.
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=3
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+# Small segments and quick controlled shutdown keep test restarts fast.
+log.segment.bytes=16777216
+controlled.shutdown.enable=true
+EOF
+    cat >"$STATE/config/log4j2.properties" <<EOF
+status = warn
+appender.file.type = File
+appender.file.name = file
+appender.file.fileName = $STATE/logs/server.log
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = info
+rootLogger.appenderRef.file.ref = file
+logger.kafka.name = kafka
+logger.kafka.level = info
+logger.state.name = state.change.logger
+logger.state.level = warn
+EOF
+    cat >"$STATE/config/tools-log4j2.properties" <<EOF
+status = error
+appender.console.type = Console
+appender.console.name = console
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = %p %m%n
+rootLogger.level = error
+rootLogger.appenderRef.console.ref = console
+EOF
+}
+
+format_storage() {
+    if [[ -f "$STATE/data/meta.properties" ]]; then
+        return 0
+    fi
+    mkdir -p "$STATE/data"
+    local cluster_id
+    cluster_id="$(java -Dlog4j2.configurationFile="$STATE/config/tools-log4j2.properties" -cp "$LIBS/*" kafka.tools.StorageTool random-uuid)"
+    log "formatting $STATE/data (cluster $cluster_id, standalone controller quorum)"
+    java -Dlog4j2.configurationFile="$STATE/config/tools-log4j2.properties" -cp "$LIBS/*" kafka.tools.StorageTool \
+        format --standalone -t "$cluster_id" -c "$STATE/config/server.properties" >"$STATE/logs/format.log" 2>&1 || {
+        log "storage format failed:"
+        cat "$STATE/logs/format.log" >&2
+        exit 1
+    }
+}
+
+start() {
+    local fresh="${1:-}"
+    require_java
+    if pid_alive; then
+        if probe 10 >/dev/null 2>&1; then
+            log "already running (pid $(cat "$PIDFILE")) on $HOST:$PORT"
+            return 0
+        fi
+        log "pid $(cat "$PIDFILE") is alive but does not answer; stopping it first"
+        stop
+    fi
+    fetch
+    if [[ "$fresh" == "--fresh" ]]; then
+        log "wiping $STATE/data"
+        rm -rf "$STATE/data"
+    fi
+    write_config
+    format_storage
+    local started=$SECONDS
+    # setsid: the broker gets its own session, so it survives the shell that started it (test runners, CI steps).
+    setsid java ${KAFKA_HEAP_OPTS:--Xms256m -Xmx768m} -XX:+UseG1GC -Djava.awt.headless=true \
+        -Dlog4j2.configurationFile="$STATE/config/log4j2.properties" -Dkafka.logs.dir="$STATE/logs" \
+        -cp "$LIBS/*" kafka.Kafka "$STATE/config/server.properties" \
+        >"$STATE/logs/stdout.log" 2>&1 </dev/null &
+    echo $! >"$PIDFILE"
+    log "started pid $(cat "$PIDFILE"); waiting until $HOST:$PORT answers (up to ${READY_TIMEOUT}s)"
+    if ! probe "$READY_TIMEOUT" >&2; then
+        log "broker did not become ready; last lines of its logs:"
+        tail -n 40 "$STATE/logs/stdout.log" "$STATE/logs/server.log" >&2 2>/dev/null || true
+        stop || true
+        exit 1
+    fi
+    if ! pid_alive; then
+        log "a broker answered on $HOST:$PORT but it is not the one this script started (port taken?)"
+        exit 1
+    fi
+    log "ready on $HOST:$PORT after $((SECONDS - started))s (state in $STATE)"
+}
+
+stop() {
+    if ! pid_alive; then
+        rm -f "$PIDFILE"
+        log "not running"
+        return 0
+    fi
+    local pid
+    pid="$(cat "$PIDFILE")"
+    log "stopping pid $pid (controlled shutdown)"
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 60); do
+        if ! kill -0 "$pid" 2>/dev/null; then
+            rm -f "$PIDFILE"
+            log "stopped"
+            return 0
+        fi
+        sleep 0.5
+    done
+    log "pid $pid did not stop within 30s; killing it"
+    kill -KILL "$pid" 2>/dev/null || true
+    rm -f "$PIDFILE"
+}
+
+status() {
+    if pid_alive && probe 5 >/dev/null 2>&1; then
+        echo "ready $HOST:$PORT pid $(cat "$PIDFILE")"
+        return 0
+    fi
+    if pid_alive; then
+        echo "running but not answering (pid $(cat "$PIDFILE")); see $STATE/logs/server.log"
+    else
+        echo "not running"
+    fi
+    return 3
+}
+
+case "${1:-}" in
+    fetch) fetch ;;
+    start) start "${2:-}" ;;
+    stop) stop ;;
+    restart)
+        stop
+        start
+        ;;
+    status) status ;;
+    bootstrap) echo "$HOST:$PORT" ;;
+    *)
+        echo "usage: $0 fetch|start [--fresh]|stop|restart|status|bootstrap" >&2
+        exit 64
+        ;;
+esac

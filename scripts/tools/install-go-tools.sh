@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Builds the Go-built validators used by CI from their Go modules (see versions.sh):
+#   actionlint  (workflow linter, issue 7)
+#   istioctl    (istioctl analyze --use-kube=false, issue 6)
+#   kube-score  (workload linter, issue 6; kube-linter is not served by the module proxy)
+# and links them into $TOOLS_BIN_DIR (default ~/.cache/254carbon/bin).
+#
+# Usage: scripts/tools/install-go-tools.sh [actionlint|istioctl|kube-score ...]
+#        (no argument: all of them). Then: export PATH="$(scripts/tools/env.sh --bin):$PATH"
+# Cold build times on 2 cores are in scripts/tools/README.md (istioctl is the long one).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=lib.sh
+source "$here/lib.sh"
+# shellcheck source=versions.sh
+source "$here/versions.sh"
+
+build_actionlint() {
+  t_go_build "$1/actionlint" "$ACTIONLINT_MODULE" "$ACTIONLINT_VERSION" \
+    "$ACTIONLINT_MODULE/cmd/actionlint" \
+    "-X $ACTIONLINT_MODULE.version=${ACTIONLINT_VERSION}"
+}
+
+build_istioctl() {
+  # Recent istio.io/istio go.mod files carry no replace directives; repeat any that appear.
+  local -a repl=()
+  local old new
+  while read -r old new; do
+    [[ -z "$old" ]] && continue
+    [[ "$new" == .* || "$new" == /* ]] && t_die "istio go.mod has a local replace $old => $new; cannot repeat it"
+    repl+=("$old=$new")
+  done < <(t_upstream_replaces "$ISTIO_MODULE" "$ISTIO_VERSION")
+  local v=istio.io/istio/pkg/version
+  t_go_build "$1/istioctl" "$ISTIO_MODULE" "$ISTIO_VERSION" \
+    "$ISTIO_MODULE/istioctl/cmd/istioctl" \
+    "-X $v.buildVersion=$ISTIO_LABEL -X $v.buildGitRevision=${ISTIO_VERSION##*-} -X $v.buildStatus=Clean -X $v.buildTag=$ISTIO_LABEL" \
+    ${repl[@]+"${repl[@]}"}
+}
+
+build_kube_score() {
+  t_go_build "$1/kube-score" "$KUBE_SCORE_MODULE" "$KUBE_SCORE_VERSION" \
+    "$KUBE_SCORE_MODULE/cmd/kube-score" \
+    "-X main.version=${KUBE_SCORE_VERSION#v} -X main.commit=go-module -X main.date=unknown"
+}
+
+main() {
+  t_require_go
+  local -a tools=("$@")
+  [[ ${#tools[@]} -gt 0 ]] || tools=(actionlint kube-score istioctl)
+  local total_start tool
+  total_start=$(date +%s)
+  for tool in "${tools[@]}"; do
+    case "$tool" in
+      actionlint) t_install actionlint "$ACTIONLINT_VERSION" actionlint build_actionlint ;;
+      istioctl) t_install istioctl "$ISTIO_LABEL" istioctl build_istioctl ;;
+      kube-score) t_install kube-score "$KUBE_SCORE_VERSION" kube-score build_kube_score ;;
+      kube-linter)
+        t_die "kube-linter cannot be built here: the Go module proxy refuses golang.stackrox.io/kube-linter (403 'This module version is not available'); use kube-score"
+        ;;
+      *) t_die "unknown tool '$tool' (known: actionlint istioctl kube-score)" ;;
+    esac
+  done
+  t_log "done in $(($(date +%s) - total_start))s; binaries in $TOOLS_BIN_DIR:"
+  local b
+  for b in "${tools[@]}"; do
+    [[ -e "$TOOLS_BIN_DIR/$b" ]] && t_log "  $TOOLS_BIN_DIR/$b -> $(readlink "$TOOLS_BIN_DIR/$b")"
+  done
+}
+
+main "$@"

@@ -1,0 +1,31 @@
+# shellcheck shell=bash
+# Pinned versions of the Go-built tools (sourced by install-*.sh and env.sh).
+# Only versions that the Go module proxy serves to this project's machines are usable;
+# see scripts/tools/README.md for what is served and what is not.
+
+# --- linters / validators (install-go-tools.sh) ---
+ACTIONLINT_MODULE=github.com/rhysd/actionlint
+ACTIONLINT_VERSION=v1.7.12
+
+# Istio tags (1.28.0, ...) are not semver module versions; the proxy serves istio.io/istio
+# only as pseudo-versions, and only these: 1.30 release branch (this one), 1.31-dev.
+# No 1.28.x revision is served. This is the release-1.30 branch commit 9739e10eb9d7
+# (2026-08-26; istio.io/api v1.30.4-0.2026...), i.e. istioctl 1.30.x, two minors above the
+# mesh's 1.28 — `istioctl analyze` runs offline on files, so the minor skew only matters
+# for analyzers added after 1.28.
+ISTIO_MODULE=istio.io/istio
+ISTIO_VERSION=v0.0.0-20260826214018-9739e10eb9d7
+ISTIO_LABEL=1.30-9739e10eb9d7
+
+# kube-linter (golang.stackrox.io/kube-linter) is refused by the proxy ("403 This module
+# version is not available"), also under github.com/stackrox/kube-linter; kube-score is served.
+KUBE_SCORE_MODULE=github.com/zegl/kube-score
+KUBE_SCORE_VERSION=v1.20.0
+
+# --- Pulumi (install-pulumi.sh): must match the npm @pulumi/pulumi in package.json ---
+PULUMI_VERSION=v3.248.0
+# The Node.js language host lives in its own module since ~v3.70
+# (github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3), which the proxy
+# refuses at every version. Up to v3.68.0 it was a package of the sdk/v3 module, which
+# is served: that is the newest buildable language host.
+PULUMI_LANGUAGE_NODEJS_SDK_VERSION=v3.68.0
