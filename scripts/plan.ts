@@ -1,0 +1,37 @@
+/**
+ * npm run plan -- <stack> [--out DIR]
+ * Evaluates the program for a stack with no cluster and no Pulumi CLI, prints an inventory of what it declares
+ * and writes the declared desired state to out/plan/<stack>/ (or DIR).
+ */
+import * as path from "path";
+import { REPO_ROOT } from "../model";
+import { ConfigError } from "../model/errors";
+import { inventory, readStackConfig, runPlan, writePlan } from "../offline/plan";
+import { planSections, secretsToFill } from "../offline/sections";
+import { listStacks } from "../offline/stack-config";
+
+async function main(): Promise<void> {
+    const args = process.argv.slice(2);
+    const stack = args.find((a) => !a.startsWith("--"));
+    const outFlag = args.indexOf("--out");
+    if (!stack) {
+        console.error(`usage: npm run plan -- <stack> [--out DIR]   (stacks: ${listStacks().join(", ")})`);
+        process.exit(2);
+    }
+    const dir = outFlag >= 0 ? path.resolve(args[outFlag + 1]) : path.join(REPO_ROOT, "out", "plan", stack);
+    const started = process.hrtime.bigint();
+    const plan = await runPlan(readStackConfig(stack), secretsToFill);
+    const files = writePlan(plan, dir, planSections);
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    console.log(inventory(plan));
+    console.log(`wrote ${files.length} files to ${path.relative(process.cwd(), dir) || "."} in ${ms.toFixed(0)} ms`);
+}
+
+main().catch((e: unknown) => {
+    if (e instanceof ConfigError) {
+        console.error(e.message);
+    } else {
+        console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+    }
+    process.exit(1);
+});
