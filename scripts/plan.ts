@@ -11,6 +11,9 @@ import { planSections, secretsToFill } from "../offline/sections";
 import { listStacks } from "../offline/stack-config";
 
 async function main(): Promise<void> {
+    // Pulumi captures a stack trace for every resource promise; source-mapping each one (tsx turns it on) would
+    // multiply evaluation time. Config errors carry their own messages and need no stack.
+    process.setSourceMapsEnabled(false);
     const args = process.argv.slice(2);
     const stack = args.find((a) => !a.startsWith("--"));
     const outFlag = args.indexOf("--out");
