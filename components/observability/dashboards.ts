@@ -544,8 +544,8 @@ export interface BuiltDashboard {
     readonly configJson: string;
 }
 
-/** Throws when a topic name could not be a Kafka topic (it would end up unescaped in no query, but is surely a wiring mistake). */
-function checkTopics(topics: readonly string[]): void {
+/** Throws a ConfigError when a name could not be a Kafka topic: surely a wiring mistake by the caller. */
+export function checkTopics(topics: readonly string[]): void {
     const problems = new Problems();
     topics.forEach((t, i) => {
         if (!TOPIC_NAME.test(t)) {

@@ -21,8 +21,17 @@ build_actionlint() {
     "-X $ACTIONLINT_MODULE.version=${ACTIONLINT_VERSION}"
 }
 
+# The istio.io/istio revision pinned in versions.sh requires pre-release pseudo-versions of
+# istio.io/api, istio.io/client-go and github.com/envoyproxy/go-control-plane/{envoy,contrib}
+# that the module proxy refuses (403). They are replaced by the nearest served releases
+# (ISTIO_DEP_REPLACES). contrib v1.36.0 (the only one served) lacks 8 packages that istio
+# imports only for their side effect (`import _`, registering EnvoyFilter typed-config
+# types in pkg/config/xds); the build uses a copy of contrib v1.36.0 taken from the module
+# cache into the temp build dir, with those 8 packages added empty. Effect on istioctl:
+# `analyze` does not know the typed configs of those 8 Envoy contrib extensions
+# (ISTIO_CONTRIB_EMPTY_PACKAGES), which this project does not use.
 build_istioctl() {
-  # Recent istio.io/istio go.mod files carry no replace directives; repeat any that appear.
+  local out="$1" contrib_dir work src rel
   local -a repl=()
   local old new
   while read -r old new; do
@@ -30,11 +39,29 @@ build_istioctl() {
     [[ "$new" == .* || "$new" == /* ]] && t_die "istio go.mod has a local replace $old => $new; cannot repeat it"
     repl+=("$old=$new")
   done < <(t_upstream_replaces "$ISTIO_MODULE" "$ISTIO_VERSION")
-  local v=istio.io/istio/pkg/version
-  t_go_build "$1/istioctl" "$ISTIO_MODULE" "$ISTIO_VERSION" \
+  repl+=("${ISTIO_DEP_REPLACES[@]}")
+
+  work="$(mktemp -d "${TMPDIR:-/tmp}/254carbon-contrib.XXXXXX")"
+  contrib_dir="$work/contrib"
+  src="$(go mod download -json "$ISTIO_CONTRIB_MODULE@$ISTIO_CONTRIB_VERSION" | jq -r '.Dir // empty')"
+  [[ -n "$src" && -d "$src" ]] || t_die "cannot download $ISTIO_CONTRIB_MODULE@$ISTIO_CONTRIB_VERSION"
+  cp -R "$src" "$contrib_dir"
+  chmod -R u+w "$contrib_dir"
+  for rel in "${ISTIO_CONTRIB_EMPTY_PACKAGES[@]}"; do
+    [[ -e "$contrib_dir/$rel" ]] && t_die "contrib $ISTIO_CONTRIB_VERSION now has $rel: drop it from ISTIO_CONTRIB_EMPTY_PACKAGES"
+    mkdir -p "$contrib_dir/$rel"
+    printf '// Package %s is empty: not in %s %s served by the module proxy (254carbon build).\npackage %s\n' \
+      "${rel##*/}" "$ISTIO_CONTRIB_MODULE" "$ISTIO_CONTRIB_VERSION" "${rel##*/}" >"$contrib_dir/$rel/doc.go"
+  done
+  repl+=("$ISTIO_CONTRIB_MODULE=$contrib_dir")
+
+  local v=istio.io/istio/pkg/version rc=0
+  (t_go_build "$out/istioctl" "$ISTIO_MODULE" "$ISTIO_VERSION" \
     "$ISTIO_MODULE/istioctl/cmd/istioctl" \
     "-X $v.buildVersion=$ISTIO_LABEL -X $v.buildGitRevision=${ISTIO_VERSION##*-} -X $v.buildStatus=Clean -X $v.buildTag=$ISTIO_LABEL" \
-    ${repl[@]+"${repl[@]}"}
+    "${repl[@]}") || rc=$?
+  rm -rf "$work"
+  [[ $rc -eq 0 ]] || t_die "istioctl build failed"
 }
 
 build_kube_score() {

@@ -29,3 +29,22 @@ PULUMI_VERSION=v3.248.0
 # refuses at every version. Up to v3.68.0 it was a package of the sdk/v3 module, which
 # is served: that is the newest buildable language host.
 PULUMI_LANGUAGE_NODEJS_SDK_VERSION=v3.68.0
+
+# Replacements for istio's refused pre-release dependencies (see install-go-tools.sh).
+ISTIO_DEP_REPLACES=(
+  "istio.io/api=istio.io/api@v1.30.8"
+  "istio.io/client-go=istio.io/client-go@v1.30.8"
+  "github.com/envoyproxy/go-control-plane/envoy=github.com/envoyproxy/go-control-plane/envoy@v1.38.0"
+)
+ISTIO_CONTRIB_MODULE=github.com/envoyproxy/go-control-plane/contrib
+ISTIO_CONTRIB_VERSION=v1.36.0
+ISTIO_CONTRIB_EMPTY_PACKAGES=(
+  envoy/extensions/filters/http/peak_ewma/v3alpha
+  envoy/extensions/filters/http/peer_metadata/v3
+  envoy/extensions/filters/listener/postgres_inspector/v3alpha
+  envoy/extensions/filters/network/metadata_exchange/v3
+  envoy/extensions/filters/network/peer_metadata/v3
+  envoy/extensions/load_balancing_policies/peak_ewma/v3alpha
+  envoy/extensions/private_key_providers/kae/v3alpha
+  envoy/extensions/stat_sinks/kafka/v3
+)

@@ -20,8 +20,18 @@
  *
  * Only Node built-ins are imported: the dynamic provider that uses this class is serialized by Pulumi with its closure.
  */
-import * as http from "node:http";
-import * as https from "node:https";
+import type * as http from "node:http";
+import type * as https from "node:https";
+
+/**
+ * Node's http/https, loaded when a request is made. Pulumi serializes the dynamic provider's closure; a module
+ * object captured through an import binding (as bundlers and test runners rewrite them) drags Node internals in,
+ * while a `require` inside the function is re-evaluated in the provider process.
+ */
+function transport(isHttps: boolean): typeof http | typeof https {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return isHttps ? (require("node:https") as typeof https) : (require("node:http") as typeof http);
+}
 
 export interface KongRetryPolicy {
     /** Total tries for one request, first included (default 6). */
@@ -107,7 +117,8 @@ interface RawResponse {
     readonly body: unknown;
 }
 
-const RETRYABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ECONNABORTED", "UND_ERR_SOCKET"]);
+/** Network errors worth another try. A plain array: Pulumi's closure serializer cannot rebuild a captured Set/Map. */
+const RETRYABLE_CODES: readonly string[] = ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ECONNABORTED", "UND_ERR_SOCKET"];
 
 function describeBody(body: KongErrorBody | string | undefined): string {
     if (body === undefined) {
@@ -127,7 +138,7 @@ function isRetryableNetworkError(e: unknown): e is Error {
         return false;
     }
     const code = (e as NodeJS.ErrnoException).code;
-    return (code !== undefined && RETRYABLE_CODES.has(code)) || /socket hang up|timed out/i.test(e.message);
+    return (code !== undefined && RETRYABLE_CODES.includes(code)) || /socket hang up|timed out/i.test(e.message);
 }
 
 function sleep(ms: number): Promise<void> {
@@ -310,7 +321,7 @@ export class KongAdminClient {
             options.key = this.conn.tls.key;
         }
         return new Promise<RawResponse>((resolve, reject) => {
-            const req = (isHttps ? https : http).request(url, options, (res) => {
+            const req = transport(isHttps).request(url, options, (res: http.IncomingMessage) => {
                 const chunks: Buffer[] = [];
                 res.on("data", (c: Buffer) => chunks.push(c));
                 res.on("error", reject);

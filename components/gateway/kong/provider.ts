@@ -69,6 +69,15 @@ const KIND_NOUN: Record<KongKind, string> = {
     jwt: "JWT credential",
 };
 
+/** The field each kind's endpoint key fills (the schema's `endpoint_key`). */
+const KEY_FIELD: Record<KongKind, string> = {
+    service: "name",
+    route: "name",
+    plugin: "instance_name",
+    consumer: "username",
+    jwt: "key",
+};
+
 /** Kong's endpoint-key alphabet for names (kong/db/schema/typedefs.lua `validate_utf8_name`). */
 const NAME_RE = /^[A-Za-z0-9._~-]+$/;
 
@@ -169,7 +178,7 @@ export function checkInputs(news: KongEntityInputs): pulumi.dynamic.CheckFailure
     if (!isPlainObject(news.body)) {
         failures.push({ property: "body", reason: "must be an object of Kong fields" });
     } else {
-        for (const reserved of ["id", "name", "username", "instance_name", "key", "secret", "service", "route", "consumer"]) {
+        for (const reserved of ["id", KEY_FIELD[news.kind], "secret", "service", "route", "consumer"]) {
             if (news.body[reserved] !== undefined) {
                 failures.push({ property: `body.${reserved}`, reason: "is set through the resource's key, parent or secret, not in body" });
             }
