@@ -45,7 +45,7 @@ export function istioCni(mesh: MeshModel): HelmReleaseSpec {
         values: {
             // istio-cni replaces the privileged istio-init container, so app pods need no NET_ADMIN.
             revision: mesh.active.name,
-            cni: { logLevel: "info" },
+            logging: { level: "info" },
         },
     };
 }
@@ -62,12 +62,11 @@ export function istiod(mesh: MeshModel, revision: MeshRevision): HelmReleaseSpec
             revision: revision.name,
             // The tag namespaces carry points at the active revision only; moving it is a canary switch-over.
             revisionTags: isActive ? [mesh.revisionTag] : [],
-            pilot: {
-                autoscaleEnabled: false,
-                replicaCount: mesh.istiodReplicas,
-                cni: { enabled: true },
-                resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } },
-            },
+            // Since Istio 1.24 the istiod chart's settings are top-level (no `pilot.` prefix).
+            autoscaleEnabled: false,
+            replicaCount: mesh.istiodReplicas,
+            cni: { enabled: true },
+            resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } },
             global: {
                 proxy: {
                     resources: { requests: { cpu: "10m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } },

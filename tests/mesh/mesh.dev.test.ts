@@ -23,10 +23,10 @@ describe("mesh on dev", () => {
             expect(release(name).inputs.version).toBe("1.28.3");
             expect((release(name).inputs.repositoryOpts as { repo: string }).repo).toBe("https://istio-release.storage.googleapis.com/charts");
         }
-        const values = release("istiod-1-28-3").inputs.values as { revision: string; revisionTags: string[]; pilot: { cni: { enabled: boolean } } };
+        const values = release("istiod-1-28-3").inputs.values as { revision: string; revisionTags: string[]; cni: { enabled: boolean } };
         expect(values.revision).toBe("1-28-3");
         expect(values.revisionTags).toEqual(["stable"]);
-        expect(values.pilot.cni.enabled).toBe(true);
+        expect(values.cni.enabled).toBe(true);
     });
 
     it("orders istiod after base and cni, and every Istio resource after the CRDs", () => {

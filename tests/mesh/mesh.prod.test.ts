@@ -29,7 +29,7 @@ describe("mesh on prod", () => {
 
     it("runs two istiod replicas and protects the namespaces", () => {
         const istiod = resources.find((r) => r.name === "istiod-1-28-3")!;
-        expect((istiod.inputs.values as { pilot: { replicaCount: number } }).pilot.replicaCount).toBe(2);
+        expect((istiod.inputs.values as { replicaCount: number }).replicaCount).toBe(2);
         const provider = resources.find((r) => r.type === "pulumi:providers:kubernetes")!;
         expect(provider.inputs.context).toBe("254carbon-prod");
     });
