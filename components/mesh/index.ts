@@ -7,6 +7,7 @@ import { HelmReleaseSpec, istioBase, istioCni, istiod, jaeger, kiali, meshTeleme
 import { networkPolicies } from "./network";
 import { authorizationPolicies, peerAuthentications } from "./security";
 import { buildTopology } from "./topology";
+import { rolloutPatchSpec, RolloutPatch, sidecarRollouts } from "./rollout";
 import { destinationRule, sidecars, virtualService } from "./traffic";
 
 export interface ServiceMeshArgs {
@@ -32,6 +33,8 @@ export interface MeshDeclaration {
     /** Istio custom resources (need the base chart's CRDs). */
     readonly istioResources: readonly Manifest[];
     readonly networkPolicies: readonly Manifest[];
+    /** Deployments the program does not own, restarted once per revision so their pods get sidecars. */
+    readonly rollouts: readonly RolloutPatch[];
 }
 
 export function declareMesh(mesh: MeshModel, catalog: Catalog): MeshDeclaration {
@@ -55,6 +58,7 @@ export function declareMesh(mesh: MeshModel, catalog: Catalog): MeshDeclaration 
             ...sidecars(mesh, topology),
         ],
         networkPolicies: networkPolicies(topology),
+        rollouts: sidecarRollouts(mesh, catalog),
     };
 }
 
@@ -119,6 +123,23 @@ export class ServiceMesh extends pulumi.ComponentResource {
                 `networkpolicy-${ns}-${m.metadata.name}`,
                 { metadata: m.metadata, spec: m.spec as k8s.types.input.networking.v1.NetworkPolicySpec },
                 { parent: this, provider, dependsOn: nsResource ? [nsResource] : [] },
+            );
+        }
+
+        for (const patch of declared.rollouts) {
+            new k8s.apps.v1.DeploymentPatch(
+                `rollout-${patch.namespace}-${patch.deployment}`,
+                {
+                    metadata: {
+                        name: patch.deployment,
+                        namespace: patch.namespace,
+                        // Take over just this field even if another manager (kubectl, CI) set it before.
+                        annotations: { "pulumi.com/patchForce": "true" },
+                    },
+                    spec: rolloutPatchSpec(patch),
+                },
+                // After istiod is serving, or the restarted pods would come up without a sidecar again.
+                { parent: this, provider, dependsOn: this.crdsReady },
             );
         }
 

@@ -175,3 +175,20 @@ describe("mesh on dev", () => {
         });
     });
 });
+
+describe("sidecar coverage", () => {
+    it("restarts every catalog Deployment in an injected namespace once per revision, touching one annotation", () => {
+        const patches = resources.filter((r) => r.type === "kubernetes:apps/v1:DeploymentPatch");
+        const targets = patches.map((p) => `${(p.inputs.metadata as { namespace: string }).namespace}/${(p.inputs.metadata as { name: string }).name}`).sort();
+        expect(targets).toEqual(
+            ["data-ingestion-api", "data-quality-service", "lineage-service", "metadata-catalog", "portal-services", "query-service", "scheduler", "transformation-service"]
+                .map((d) => `data-platform/${d}`)
+                .concat(["monitoring/grafana", "monitoring/prometheus"])
+                .sort(),
+        );
+        for (const p of patches) {
+            expect(p.inputs.spec).toEqual({ template: { metadata: { annotations: { "platform.254carbon.io/sidecar-revision": "1-28-3" } } } });
+            expect(p.dependsOn).toContain(`${HELM}/istiod-1-28-3`);
+        }
+    });
+});

@@ -8,7 +8,8 @@ import { evaluateStack } from "../support/stack";
 describe("every declared Kubernetes object against upstream schemas", () => {
     it.each(listStacks())("stack %s: no schema violation, unknown field or unknown kind", async (stack) => {
         const { resources } = await evaluateStack(stack);
-        const objects = resources.filter(isKubernetesObject).map((r) => r.inputs as unknown as Manifest);
+        // Server-side-apply patches are partial objects by design; their target's schema cannot apply whole.
+        const objects = resources.filter((r) => isKubernetesObject(r) && !r.type.endsWith("Patch")).map((r) => r.inputs as unknown as Manifest);
         expect(objects.length).toBeGreaterThan(50);
         const findings = await validateManifests(objects);
         expect(findings.map((f) => `${f.object}: ${f.message}`)).toEqual([]);
