@@ -8,3 +8,4 @@ const outputs = deployPlatform(model);
 
 export const mesh = outputs.mesh;
 export const namespaces = outputs.namespaces;
+export const observability = outputs.observability;

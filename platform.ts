@@ -1,8 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ServiceMesh } from "./components/mesh";
+import { Observability } from "./components/observability";
 import { PlatformNamespaces } from "./components/namespaces";
 import { PlatformModel, PROJECT } from "./model";
+import { loadTopicCatalog } from "./model/events";
+import { GRAFANA_AUTH_KEY } from "./model/observability";
 import { MESH_ROOT_NAMESPACE } from "./model/wellknown";
 
 /**
@@ -25,6 +28,11 @@ export interface PlatformOutputs {
         readonly namespaceMtls: Readonly<Record<string, string>>;
     };
     readonly namespaces: string[];
+    /** Observability facts, present when the observability component is on. */
+    readonly observability?: {
+        /** Dashboard title → Grafana URL. */
+        readonly dashboards: Readonly<Record<string, string>>;
+    };
 }
 
 export function kubernetesProvider(model: PlatformModel, config: pulumi.Config): k8s.Provider {
@@ -63,5 +71,17 @@ export function deployPlatform(model: PlatformModel): PlatformOutputs {
             namespaceMtls: model.mesh.namespaceMtls,
         };
     }
-    return { mesh, namespaces: model.catalog.namespaces.map((n) => n.name) };
+    let observability: PlatformOutputs["observability"];
+    if (model.observability) {
+        const component = new Observability("observability", {
+            model: model.observability,
+            catalog: model.catalog,
+            grafanaAuth: config.requireSecret(GRAFANA_AUTH_KEY),
+            kubernetes,
+            strictNamespaces: model.components.mesh ? Object.entries(model.mesh.namespaceMtls).filter(([, mode]) => mode === "STRICT").map(([ns]) => ns) : [],
+            topics: loadTopicCatalog().topics.map((t) => t.name),
+        });
+        observability = { dashboards: component.dashboardUrls };
+    }
+    return { mesh, namespaces: model.catalog.namespaces.map((n) => n.name), observability };
 }

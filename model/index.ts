@@ -3,6 +3,7 @@ import * as path from "path";
 import { Catalog, parseCatalog } from "./catalog";
 import { ConfigError, Problems } from "./errors";
 import { MeshModel, parseMeshConfig } from "./mesh";
+import { GRAFANA_AUTH_KEY, ObservabilityModel, parseObservabilityConfig } from "./observability";
 import { Reader } from "./reader";
 
 /**
@@ -13,13 +14,13 @@ import { Reader } from "./reader";
 export const PROJECT = "service-integration";
 
 /** Config keys holding structured settings (`service-integration:<key>`). */
-export const SETTING_KEYS = ["kubernetes", "components", "catalog", "protect", "mesh"] as const;
+export const SETTING_KEYS = ["kubernetes", "components", "catalog", "protect", "mesh", "observability"] as const;
 
 /**
  * Config keys that hold secrets. They are never part of the model: components read them with
  * `config.requireSecret`, so the values stay encrypted in state. Only their presence is checked here.
  */
-export const SECRET_KEYS = ["kubeconfig"] as const;
+export const SECRET_KEYS = ["kubeconfig", GRAFANA_AUTH_KEY] as const;
 
 export const COMPONENTS = ["mesh", "gateway", "events", "observability"] as const;
 export type ComponentName = (typeof COMPONENTS)[number];
@@ -42,6 +43,8 @@ export interface PlatformModel {
     readonly protect: boolean;
     readonly kubernetes: KubernetesModel;
     readonly mesh: MeshModel;
+    /** Present when the observability component is on. */
+    readonly observability?: ObservabilityModel;
 }
 
 /** Raw stack config: key (without the project prefix) → value (objects already JSON-parsed). */
@@ -114,8 +117,11 @@ export function buildModel(input: ModelInput): PlatformModel {
     }
 
     const mesh = parseMeshConfig(root("mesh"), catalog);
+    // A switched-off component's settings are not read: they may be absent, or kept for switching it back on.
+    const area = <T>(key: ComponentName & (typeof SETTING_KEYS)[number], parse: (r: Reader) => T): T | undefined => (components[key] ? parse(root(key)) : undefined);
+    const observability = area("observability", (r) => parseObservabilityConfig(r, catalog));
     problems.throwIfAny(`stack ${input.stack} config`);
-    return { stack: input.stack, catalogSource, catalog, components, protect: protectValue === true, kubernetes, mesh };
+    return { stack: input.stack, catalogSource, catalog, components, protect: protectValue === true, kubernetes, mesh, observability };
 }
 
 /** Parses Pulumi's flat config map (`project:key` → string) into RawConfig for this project. */

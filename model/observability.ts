@@ -21,6 +21,8 @@ import { MONITORING } from "./wellknown";
  *     namespace: monitoring
  *     selectorLabels: { release: kube-prometheus-stack }
  *     scrapeInterval: 30s
+ *     kongScrapeTls: istio        # or plaintext
+ *     istioCertsDir: /etc/prom-certs
  *   kafkaExporter: {}            # the kafka_exporter defaults below
  *   alerts:
  *     consumerLagMessages: 5000
@@ -101,12 +103,24 @@ export interface GrafanaSettings {
     readonly dashboardUidPrefix: string;
 }
 
+export const KONG_SCRAPE_TLS = ["istio", "plaintext"] as const;
+export type KongScrapeTls = (typeof KONG_SCRAPE_TLS)[number];
+
 export interface PrometheusSettings {
     /** Namespace of the ServiceMonitors, PodMonitor and PrometheusRules. */
     readonly namespace: string;
     /** Labels the cluster's Prometheus selects ServiceMonitors, PodMonitors and PrometheusRules by. */
     readonly selectorLabels: Readonly<Record<string, string>>;
     readonly scrapeInterval: string;
+    /**
+     * How Prometheus reaches Kong's status listener, which sits behind Kong's sidecar: `istio` scrapes over mutual TLS
+     * with the Istio certificates Prometheus' own sidecar writes to `istioCertsDir` (Istio's "Prometheus > TLS settings";
+     * required under STRICT mTLS, and by the gateway's AuthorizationPolicy that admits only Prometheus' mesh identity);
+     * `plaintext` only works where neither applies.
+     */
+    readonly kongScrapeTls: KongScrapeTls;
+    /** Directory in the Prometheus container holding root-cert.pem, cert-chain.pem and key.pem. */
+    readonly istioCertsDir: string;
 }
 
 export interface ObservabilityModel {
@@ -214,6 +228,8 @@ function parsePrometheus(r: Reader): PrometheusSettings {
         namespace: r.string("namespace", MONITORING.namespace, { re: /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, hint: "a DNS-1123 label" }),
         selectorLabels: parseSelectorLabels(r, "selectorLabels"),
         scrapeInterval: promDurationAt(r, "scrapeInterval", "30s", 3_600_000),
+        kongScrapeTls: r.oneOf("kongScrapeTls", KONG_SCRAPE_TLS, "istio"),
+        istioCertsDir: r.string("istioCertsDir", "/etc/prom-certs", { re: /^\/[^\s]*$/, hint: "an absolute path such as /etc/prom-certs" }).replace(/(.)\/+$/, "$1"),
     };
     r.done();
     return settings;

@@ -90,7 +90,8 @@ export function inventory(plan: Plan): string {
     const counts = new Map<string, Map<string, number>>();
     for (const r of plan.resources) {
         const component = componentOf(r, plan.resources);
-        const kind = r.type.startsWith("kubernetes:") && typeof r.inputs.kind === "string" ? `${r.inputs.kind} (${String(r.inputs.apiVersion)})` : r.type;
+        const patch = r.type.endsWith("Patch") ? "Patch" : "";
+        const kind = r.type.startsWith("kubernetes:") && typeof r.inputs.kind === "string" ? `${r.inputs.kind}${patch} (${String(r.inputs.apiVersion)})` : r.type;
         const perComponent = counts.get(component) ?? new Map<string, number>();
         perComponent.set(kind, (perComponent.get(kind) ?? 0) + 1);
         counts.set(component, perComponent);

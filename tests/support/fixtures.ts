@@ -12,6 +12,7 @@ export function baseConfig(overrides: Record<string, unknown> = {}): Record<stri
     return {
         kubernetes: { context: "test", kubeconfigPath: "/dev/null" },
         mesh: { mtls: { mode: "PERMISSIVE" } },
+        observability: { grafana: { url: "https://grafana.test" } },
         ...overrides,
     };
 }

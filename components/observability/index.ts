@@ -1,0 +1,92 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as grafana from "@pulumiverse/grafana";
+import { Catalog } from "../../model/catalog";
+import { ObservabilityModel } from "../../model/observability";
+import { Manifest } from "../../model/wellknown";
+import { buildDashboards } from "./dashboards";
+import { buildMonitors } from "./monitors";
+import { buildRules } from "./rules";
+
+export { buildDashboards, renderDashboards, dashboardUid, dashboardUrl, DASHBOARD_TITLES } from "./dashboards";
+export type { BuiltDashboard, RenderedDashboard } from "./dashboards";
+export { buildMonitors } from "./monitors";
+export { buildRules } from "./rules";
+export { METRICS } from "./metrics";
+
+export interface ObservabilityArgs {
+    /** `service-integration:observability`, parsed by `parseObservabilityConfig`. */
+    readonly model: ObservabilityModel;
+    readonly catalog: Catalog;
+    /** Grafana service-account token: `config.requireSecret(GRAFANA_AUTH_KEY)`. Kept secret by this component. */
+    readonly grafanaAuth: pulumi.Input<string>;
+    /** Kubernetes provider for the prometheus-operator resources (ServiceMonitor, PodMonitor, PrometheusRule). */
+    readonly kubernetes: k8s.Provider;
+    /** Namespaces whose effective mTLS mode is STRICT, from the mesh model; empty when none is. */
+    readonly strictNamespaces: readonly string[];
+    /** Kafka topic names of the topic catalog (Event-Driven Architecture dashboard and Kafka alerts). */
+    readonly topics: readonly string[];
+    /** Resources the monitors and rules must wait for (e.g. the chart that installs prometheus-operator's CRDs, if this program owns it). */
+    readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * Grafana folder and dashboards (through an explicit `@pulumiverse/grafana` provider) plus the prometheus-operator
+ * monitors and alert rules for the mesh, the gateway, the event topics and every catalog service.
+ *
+ * Outputs: `dashboardUrls` (title → `<grafana url>/d/<uid>`), `folderUid`, and the names of the monitors and rules.
+ */
+export class Observability extends pulumi.ComponentResource {
+    /** Dashboard title → URL. Plain strings: uids are stable and derived from config, so they are known before deployment. */
+    readonly dashboardUrls: Record<string, string>;
+    readonly folderUid: pulumi.Output<string>;
+    readonly monitors: string[];
+    readonly rules: string[];
+
+    constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:observability:Observability", name, {}, opts);
+        const { model, catalog } = args;
+
+        // Build everything first: a bad topic or namespace list throws before any resource is declared.
+        const dashboards = buildDashboards(model, catalog, args.topics);
+        const manifests: Manifest[] = [...buildMonitors(model, catalog), ...buildRules(model, catalog, args.strictNamespaces, args.topics)];
+
+        const provider = new grafana.Provider(
+            `${name}-grafana`,
+            { url: model.grafana.url, auth: pulumi.secret(args.grafanaAuth) },
+            { parent: this },
+        );
+        const folder = new grafana.oss.Folder(
+            `${name}-folder`,
+            { title: model.grafana.folderTitle, uid: model.grafana.folderUid },
+            { parent: this, provider },
+        );
+        for (const d of dashboards) {
+            new grafana.oss.Dashboard(
+                `${name}-${d.key}`,
+                {
+                    configJson: d.configJson,
+                    folder: folder.uid,
+                    // The program owns these uids: replace a hand-made dashboard with the same uid or title (the seed's).
+                    overwrite: true,
+                    message: "Managed by the 254Carbon service-integration Pulumi program",
+                },
+                { parent: this, provider },
+            );
+        }
+
+        for (const m of manifests) {
+            new k8s.apiextensions.CustomResource(
+                `${name}-${m.kind.toLowerCase()}-${m.metadata.name}`,
+                { apiVersion: m.apiVersion, kind: m.kind, metadata: m.metadata, spec: m.spec },
+                { parent: this, provider: args.kubernetes, dependsOn: args.dependsOn },
+            );
+        }
+
+        this.dashboardUrls = Object.fromEntries(dashboards.map((d) => [d.title, d.url]));
+        this.folderUid = folder.uid;
+        this.monitors = manifests.filter((m) => m.kind !== "PrometheusRule").map((m) => `${m.kind}/${m.metadata.namespace}/${m.metadata.name}`);
+        this.rules = manifests.filter((m) => m.kind === "PrometheusRule").map((m) => `${m.kind}/${m.metadata.namespace}/${m.metadata.name}`);
+        this.registerOutputs({ dashboardUrls: this.dashboardUrls, folderUid: this.folderUid, monitors: this.monitors, rules: this.rules });
+    }
+}
