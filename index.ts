@@ -8,4 +8,5 @@ const outputs = deployPlatform(model);
 
 export const mesh = outputs.mesh;
 export const namespaces = outputs.namespaces;
+export const gateway = outputs.gateway;
 export const observability = outputs.observability;

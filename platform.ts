@@ -1,12 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { ApiGateway, readGatewaySecrets } from "./components/gateway";
 import { ServiceMesh } from "./components/mesh";
 import { Observability } from "./components/observability";
 import { PlatformNamespaces } from "./components/namespaces";
 import { PlatformModel, PROJECT } from "./model";
 import { loadTopicCatalog } from "./model/events";
 import { GRAFANA_AUTH_KEY } from "./model/observability";
-import { MESH_ROOT_NAMESPACE } from "./model/wellknown";
+import { GATEWAY, MESH_ROOT_NAMESPACE, serviceHost } from "./model/wellknown";
 
 /**
  * Wires the validated model into components through explicit providers and returns the stack outputs.
@@ -28,6 +29,19 @@ export interface PlatformOutputs {
         readonly namespaceMtls: Readonly<Record<string, string>>;
     };
     readonly namespaces: string[];
+    /** Gateway facts, present when the gateway component is on. */
+    readonly gateway?: {
+        readonly namespace: string;
+        /** In-cluster URL of the proxy Service. */
+        readonly proxyUrl: string;
+        /** In-cluster URL of the Admin API (ClusterIP only). */
+        readonly adminUrl: string;
+        readonly jwtRequired: boolean;
+        /** Route paths by Kong route name (`<service>.<route>`). */
+        readonly routes: Readonly<Record<string, readonly string[]>>;
+        /** JWT credential secrets by key (a secret output). */
+        readonly jwtSecrets: pulumi.Output<Record<string, string>>;
+    };
     /** Observability facts, present when the observability component is on. */
     readonly observability?: {
         /** Dashboard title → Grafana URL. */
@@ -57,8 +71,9 @@ export function deployPlatform(model: PlatformModel): PlatformOutputs {
     });
 
     let mesh: PlatformOutputs["mesh"];
+    let meshComponent: ServiceMesh | undefined;
     if (model.components.mesh) {
-        const component = new ServiceMesh("mesh", { mesh: model.mesh, catalog: model.catalog, kubernetes, namespaces: namespaces.byName });
+        const component = (meshComponent = new ServiceMesh("mesh", { mesh: model.mesh, catalog: model.catalog, kubernetes, namespaces: namespaces.byName }));
         mesh = {
             namespace: MESH_ROOT_NAMESPACE,
             revision: component.revision,
@@ -71,6 +86,27 @@ export function deployPlatform(model: PlatformModel): PlatformOutputs {
             namespaceMtls: model.mesh.namespaceMtls,
         };
     }
+    let gateway: PlatformOutputs["gateway"];
+    if (model.gateway) {
+        const component = new ApiGateway("gateway", {
+            model: model.gateway,
+            catalog: model.catalog,
+            namespace: namespaces.byName[GATEWAY.namespace],
+            kubernetes,
+            secrets: readGatewaySecrets(model.gateway, config),
+            crdsReady: meshComponent?.crdsReady,
+            protect: model.protect,
+        });
+        gateway = {
+            namespace: GATEWAY.namespace,
+            proxyUrl: `http://${serviceHost(GATEWAY.proxyService, GATEWAY.namespace)}:${GATEWAY.servicePorts.http}`,
+            adminUrl: `http://${serviceHost(GATEWAY.adminService, GATEWAY.namespace)}:${GATEWAY.ports.admin}`,
+            jwtRequired: model.gateway.jwtRequired,
+            routes: Object.fromEntries(component.declaration.services.flatMap((svc) => svc.routes.map((r) => [r.name, [...(r.paths ?? [])]]))),
+            jwtSecrets: component.jwtSecrets,
+        };
+    }
+
     let observability: PlatformOutputs["observability"];
     if (model.observability) {
         const component = new Observability("observability", {
@@ -83,5 +119,5 @@ export function deployPlatform(model: PlatformModel): PlatformOutputs {
         });
         observability = { dashboards: component.dashboardUrls };
     }
-    return { mesh, namespaces: model.catalog.namespaces.map((n) => n.name), observability };
+    return { mesh, namespaces: model.catalog.namespaces.map((n) => n.name), gateway, observability };
 }

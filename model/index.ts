@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { Catalog, parseCatalog } from "./catalog";
 import { ConfigError, Problems } from "./errors";
+import { GATEWAY_SECRET_KEY_PATTERN, GATEWAY_SECRET_KEYS, GatewayModel, gatewaySecretKeys, parseGatewayConfig } from "./gateway";
 import { MeshModel, parseMeshConfig } from "./mesh";
 import { GRAFANA_AUTH_KEY, ObservabilityModel, parseObservabilityConfig } from "./observability";
 import { Reader } from "./reader";
@@ -14,13 +15,25 @@ import { Reader } from "./reader";
 export const PROJECT = "service-integration";
 
 /** Config keys holding structured settings (`service-integration:<key>`). */
-export const SETTING_KEYS = ["kubernetes", "components", "catalog", "protect", "mesh", "observability"] as const;
+export const SETTING_KEYS = ["kubernetes", "components", "catalog", "protect", "mesh", "gateway", "observability"] as const;
 
 /**
  * Config keys that hold secrets. They are never part of the model: components read them with
  * `config.requireSecret`, so the values stay encrypted in state. Only their presence is checked here.
  */
-export const SECRET_KEYS = ["kubeconfig", GRAFANA_AUTH_KEY] as const;
+export const SECRET_KEYS: readonly string[] = [
+    "kubeconfig",
+    GRAFANA_AUTH_KEY,
+    GATEWAY_SECRET_KEYS.postgresAdminPassword,
+    GATEWAY_SECRET_KEYS.kongAdminToken,
+    GATEWAY_SECRET_KEYS.kongAdminClientCert,
+    GATEWAY_SECRET_KEYS.kongAdminClientKey,
+];
+
+/** Whether a config key holds a secret (fixed names, or per-credential JWT secrets `jwtSecret-<key>`). */
+export function isSecretKey(key: string): boolean {
+    return SECRET_KEYS.includes(key) || GATEWAY_SECRET_KEY_PATTERN.test(key);
+}
 
 export const COMPONENTS = ["mesh", "gateway", "events", "observability"] as const;
 export type ComponentName = (typeof COMPONENTS)[number];
@@ -43,6 +56,8 @@ export interface PlatformModel {
     readonly protect: boolean;
     readonly kubernetes: KubernetesModel;
     readonly mesh: MeshModel;
+    /** Present when the gateway component is on. */
+    readonly gateway?: GatewayModel;
     /** Present when the observability component is on. */
     readonly observability?: ObservabilityModel;
 }
@@ -82,7 +97,7 @@ export function buildModel(input: ModelInput): PlatformModel {
     const problems = new Problems();
     const known = new Set<string>([...SETTING_KEYS, ...SECRET_KEYS]);
     for (const key of Object.keys(input.config)) {
-        if (!known.has(key)) {
+        if (!known.has(key) && !isSecretKey(key)) {
             problems.add(`${PROJECT}:${key}`, "(set)", "is not a setting this program reads", `remove it, or use one of: ${[...known].join(", ")}`);
         }
     }
@@ -119,9 +134,15 @@ export function buildModel(input: ModelInput): PlatformModel {
     const mesh = parseMeshConfig(root("mesh"), catalog);
     // A switched-off component's settings are not read: they may be absent, or kept for switching it back on.
     const area = <T>(key: ComponentName & (typeof SETTING_KEYS)[number], parse: (r: Reader) => T): T | undefined => (components[key] ? parse(root(key)) : undefined);
+    const gateway = area("gateway", (r) => parseGatewayConfig(r, catalog));
     const observability = area("observability", (r) => parseObservabilityConfig(r, catalog));
     problems.throwIfAny(`stack ${input.stack} config`);
-    return { stack: input.stack, catalogSource, catalog, components, protect: protectValue === true, kubernetes, mesh, observability };
+    return { stack: input.stack, catalogSource, catalog, components, protect: protectValue === true, kubernetes, mesh, gateway, observability };
+}
+
+/** The secret config keys this model's components read with `requireSecret` (`pulumi up` fails without them). */
+export function requiredSecrets(model: PlatformModel): string[] {
+    return [...(model.gateway ? gatewaySecretKeys(model.gateway) : []), ...(model.observability ? [GRAFANA_AUTH_KEY] : [])];
 }
 
 /** Parses Pulumi's flat config map (`project:key` → string) into RawConfig for this project. */
@@ -133,7 +154,7 @@ export function rawConfigFrom(all: Readonly<Record<string, string>>): RawConfig 
             continue;
         }
         const key = fullKey.slice(prefix.length);
-        if ((SECRET_KEYS as readonly string[]).includes(key)) {
+        if (isSecretKey(key)) {
             raw[key] = "[secret]";
             continue;
         }

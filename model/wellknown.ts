@@ -33,6 +33,9 @@ export const GATEWAY = {
     serviceAccount: "kong",
     proxyService: "kong-proxy",
     adminService: "kong-admin",
+    /** ClusterIP Service of the status listener, scraped by Prometheus through its port named `statusPortName`. */
+    statusService: "kong-status",
+    statusPortName: "status",
     ports: {
         proxyHttp: 8000,
         proxyHttps: 8443,

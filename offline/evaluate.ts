@@ -18,6 +18,8 @@ export interface DeclaredResource {
     readonly dependsOn: readonly string[];
     /** `name` of the explicit provider resource, when one is given. */
     readonly provider?: string;
+    /** Declared with `protect: true` (Pulumi refuses to delete it). */
+    readonly protect: boolean;
 }
 
 export interface Evaluation<T> {
@@ -44,7 +46,7 @@ const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): 
  */
 export async function evaluate<T>(stack: string, config: Record<string, string>, secretKeys: readonly string[], program: () => T | Promise<T>): Promise<Evaluation<T>> {
     const byKey = new Map<string, { type: string; name: string; inputs: Record<string, unknown> }>();
-    const meta = new Map<string, { type: string; name: string; parent?: string; dependsOn: string[]; provider?: string }>();
+    const meta = new Map<string, { type: string; name: string; parent?: string; dependsOn: string[]; provider?: string; protect: boolean }>();
     pulumi.runtime.setMocks(
         {
             newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
@@ -73,6 +75,7 @@ export async function evaluate<T>(stack: string, config: Record<string, string>,
                 parent: key(args.opts.parent),
                 dependsOn: list.map((d) => key(d)).filter((d): d is string => d !== undefined),
                 provider: key((args.opts as pulumi.CustomResourceOptions).provider),
+                protect: args.opts.protect === true,
             });
             return undefined;
         });
@@ -84,7 +87,7 @@ export async function evaluate<T>(stack: string, config: Record<string, string>,
     const resources: DeclaredResource[] = [];
     for (const [k, m] of meta) {
         // Components never reach the mocks; they appear with empty inputs.
-        resources.push({ type: m.type, name: m.name, inputs: byKey.get(k)?.inputs ?? {}, parent: m.parent, dependsOn: m.dependsOn, provider: m.provider });
+        resources.push({ type: m.type, name: m.name, inputs: byKey.get(k)?.inputs ?? {}, parent: m.parent, dependsOn: m.dependsOn, provider: m.provider, protect: m.protect });
     }
     return { resources, outputs: outputs as T };
 }

@@ -1,8 +1,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
+import { PlatformModel } from "../model";
 import { DeclaredResource, evaluate } from "./evaluate";
-import { readStackConfig, REDACTED, StackConfig } from "./stack-config";
+import { readStackConfig, REDACTED, StackConfig, withPlaceholderSecrets } from "./stack-config";
 
 /**
  * The offline plan: evaluates the real program for a stack under mocks and writes its declared desired state:
@@ -12,6 +13,7 @@ import { readStackConfig, REDACTED, StackConfig } from "./stack-config";
 
 export interface Plan {
     readonly stack: string;
+    readonly model: PlatformModel;
     readonly resources: readonly DeclaredResource[];
     readonly outputs: Record<string, unknown>;
     /** Secret keys the stack must set before `pulumi up` (filled with placeholders here). */
@@ -40,8 +42,20 @@ export function componentOf(r: DeclaredResource, all: readonly DeclaredResource[
     return top;
 }
 
-/** Replaces every secret-bearing value: Secret data, and anything that came from a secret placeholder. */
+/** How Pulumi's wire format marks a secret value (`sdk/nodejs/runtime/rpc.ts`: specialSigKey / specialSecretSig). */
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+export function isSecretValue(value: unknown): boolean {
+    return value !== null && typeof value === "object" && (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+}
+
+/** Replaces every secret-bearing value: values marked secret, Secret data, and the dynamic provider's closure. */
 export function redact(value: unknown, secretField = false): unknown {
+    if (isSecretValue(value)) {
+        // A secret Secret-data map keeps its keys (they are not secret); everything else goes whole.
+        return secretField ? redact((value as { value?: unknown }).value, true) : REDACTED;
+    }
     if (secretField) {
         if (value !== null && typeof value === "object") {
             return Object.fromEntries(Object.keys(value).map((k) => [k, REDACTED]));
@@ -52,7 +66,8 @@ export function redact(value: unknown, secretField = false): unknown {
         return value.map((v) => redact(v));
     }
     if (value !== null && typeof value === "object") {
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v)]));
+        // `__provider` is a dynamic provider's serialized closure: code, not declared state.
+        return Object.fromEntries(Object.entries(value).filter(([k]) => k !== "__provider").map(([k, v]) => [k, redact(v)]));
     }
     return value;
 }
@@ -64,16 +79,9 @@ export function kubernetesManifest(r: DeclaredResource): Record<string, unknown>
     return { apiVersion, kind, metadata, ...body };
 }
 
-export async function runPlan(stackConfig: StackConfig, extraSecrets: readonly string[]): Promise<Plan> {
-    const flat = { ...stackConfig.flat };
-    const missingSecrets: string[] = [];
-    for (const key of extraSecrets) {
-        if (flat[`service-integration:${key}`] === undefined) {
-            flat[`service-integration:${key}`] = REDACTED;
-            missingSecrets.push(key);
-        }
-    }
-    const evaluation = await evaluate(stackConfig.stack, flat, [...stackConfig.secretKeys, ...missingSecrets], async () => {
+export async function runPlan(stackConfig: StackConfig): Promise<Plan> {
+    const { flat, secretKeys, missingSecrets, model } = withPlaceholderSecrets(stackConfig);
+    const evaluation = await evaluate(stackConfig.stack, flat, secretKeys, async () => {
         const program = (await import("../index")) as Record<string, unknown>;
         return program;
     });
@@ -83,7 +91,7 @@ export async function runPlan(stackConfig: StackConfig, extraSecrets: readonly s
             outputs[k] = v;
         }
     }
-    return { stack: stackConfig.stack, resources: evaluation.resources, outputs, missingSecrets };
+    return { stack: stackConfig.stack, model, resources: evaluation.resources, outputs, missingSecrets };
 }
 
 export function inventory(plan: Plan): string {
@@ -136,15 +144,15 @@ export function writePlan(plan: Plan, dir: string, sections: readonly PlanSectio
         } else if (r.type === HELM_RELEASE) {
             const i = r.inputs;
             const repo = (i.repositoryOpts as { repo?: string } | undefined)?.repo;
-            write(`helm/${safeName(String(i.name ?? r.name))}.yaml`, YAML.stringify({ release: i.name, namespace: i.namespace, chart: i.chart, version: i.version, repo, values: redact(i.values) }));
+            write(`helm/${safeName(String(i.name ?? r.name))}.yaml`, YAML.stringify({ release: i.name, namespace: i.namespace, chart: i.chart, version: i.version, repo, values: redact(i.values) }, { aliasDuplicateObjects: false }));
         } else if (!r.type.startsWith("platform:") && r.type !== "pulumi:pulumi:Stack") {
             const parts = r.type.split(":");
             const folder = parts[0] === "pulumi" ? `providers` : parts[0];
-            write(`${safeName(folder)}/${safeName(r.type.split(":").pop() ?? r.type)}-${safeName(r.name)}.json`, `${JSON.stringify({ type: r.type, name: r.name, inputs: redact(r.inputs) }, null, 2)}\n`);
+            write(`${safeName(folder)}/${safeName(r.type.split(":").pop() ?? r.type)}-${safeName(r.name)}.json`, `${JSON.stringify({ type: r.type, name: r.name, protect: r.protect, inputs: redact(r.inputs) }, null, 2)}\n`);
         }
     }
     for (const [component, manifests] of byComponent) {
-        write(`kubernetes/${safeName(component)}.yaml`, manifests.map((m) => YAML.stringify(m)).join("---\n"));
+        write(`kubernetes/${safeName(component)}.yaml`, manifests.map((m) => YAML.stringify(m, { aliasDuplicateObjects: false })).join("---\n"));
     }
     for (const section of sections) {
         for (const { file, content } of section(plan)) {

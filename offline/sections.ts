@@ -1,4 +1,4 @@
-import { SECRET_KEYS } from "../model";
+import { deriveKongEntities, renderDeck } from "../components/gateway";
 import { PlanSection } from "./plan";
 
 /**
@@ -14,7 +14,7 @@ const dashboards: PlanSection = (plan) =>
             return { file: `dashboards/${model.uid}.json`, content: `${JSON.stringify(model, null, 2)}\n` };
         });
 
-export const planSections: readonly PlanSection[] = [dashboards];
+/** The Kong entities the gateway manages through the Admin API, as a decK-style listing (JWT secrets redacted). */
+const kong: PlanSection = (plan) => (plan.model.gateway ? [{ file: "kong/deck.yaml", content: renderDeck(deriveKongEntities(plan.model.gateway, plan.model.catalog, plan.stack)) }] : []);
 
-/** Secrets a plan fills with placeholders when the stack file does not set them (all but the kubeconfig alternative). */
-export const secretsToFill: readonly string[] = SECRET_KEYS.filter((k) => k !== "kubeconfig");
+export const planSections: readonly PlanSection[] = [dashboards, kong];

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { PROJECT, REPO_ROOT } from "../model";
+import { buildModel, PlatformModel, PROJECT, rawConfigFrom, REPO_ROOT, requiredSecrets } from "../model";
 
 /** A stack's config as Pulumi would hand it to the program, read from `Pulumi.<stack>.yaml` without the CLI. */
 export interface StackConfig {
@@ -47,4 +47,24 @@ export function readStackConfig(stack: string): StackConfig {
         flat[`${PROJECT}:${key}`] = isSecret ? REDACTED : typeof value === "string" ? value : JSON.stringify(value);
     }
     return { stack, flat, secretKeys };
+}
+
+/** A stack's config ready to evaluate without the CLI: secrets the model needs but the file lacks get placeholders. */
+export interface EvaluableConfig {
+    readonly flat: Record<string, string>;
+    readonly secretKeys: string[];
+    /** Secret keys the stack must set before `pulumi up`. */
+    readonly missingSecrets: string[];
+    /** The validated model of this config (what index.ts will build from it). */
+    readonly model: PlatformModel;
+}
+
+export function withPlaceholderSecrets(cfg: StackConfig, overrides: Record<string, string> = {}): EvaluableConfig {
+    const flat = { ...cfg.flat, ...overrides };
+    const model = buildModel({ stack: cfg.stack, config: rawConfigFrom(flat) });
+    const missingSecrets = requiredSecrets(model).filter((k) => flat[`${PROJECT}:${k}`] === undefined);
+    for (const key of missingSecrets) {
+        flat[`${PROJECT}:${key}`] = REDACTED;
+    }
+    return { flat, secretKeys: [...cfg.secretKeys, ...missingSecrets], missingSecrets, model };
 }

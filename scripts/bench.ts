@@ -8,8 +8,7 @@ import { execFileSync } from "child_process";
 import * as pulumi from "@pulumi/pulumi";
 import { buildModel, rawConfigFrom } from "../model";
 import { evaluate } from "../offline/evaluate";
-import { readStackConfig, REDACTED } from "../offline/stack-config";
-import { secretsToFill } from "../offline/sections";
+import { readStackConfig, withPlaceholderSecrets } from "../offline/stack-config";
 import { deployPlatform } from "../platform";
 import { defaultCatalogFile, generateCatalog } from "./generate-catalog";
 
@@ -25,12 +24,10 @@ interface Sample {
 }
 
 async function timed(size: number | "default"): Promise<{ services: number; resources: number; ms: number }> {
-    const cfg = readStackConfig("prod");
-    const flat = { ...cfg.flat };
-    for (const k of secretsToFill) flat[`service-integration:${k}`] ??= REDACTED;
+    const { flat, secretKeys } = withPlaceholderSecrets(readStackConfig("prod"));
     const catalog = size === "default" ? defaultCatalogFile() : generateCatalog(size);
     const started = process.hrtime.bigint();
-    const result = await evaluate("prod", flat, [...cfg.secretKeys, ...secretsToFill], () =>
+    const result = await evaluate("prod", flat, secretKeys, () =>
         deployPlatform(buildModel({ stack: "prod", config: rawConfigFrom(pulumi.runtime.allConfig()), catalog })),
     );
     const ms = Number(process.hrtime.bigint() - started) / 1e6;

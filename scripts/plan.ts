@@ -7,7 +7,7 @@ import * as path from "path";
 import { REPO_ROOT } from "../model";
 import { ConfigError } from "../model/errors";
 import { inventory, readStackConfig, runPlan, writePlan } from "../offline/plan";
-import { planSections, secretsToFill } from "../offline/sections";
+import { planSections } from "../offline/sections";
 import { listStacks } from "../offline/stack-config";
 
 async function main(): Promise<void> {
@@ -23,7 +23,7 @@ async function main(): Promise<void> {
     }
     const dir = outFlag >= 0 ? path.resolve(args[outFlag + 1]) : path.join(REPO_ROOT, "out", "plan", stack);
     const started = process.hrtime.bigint();
-    const plan = await runPlan(readStackConfig(stack), secretsToFill);
+    const plan = await runPlan(readStackConfig(stack));
     const files = writePlan(plan, dir, planSections);
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     console.log(inventory(plan));

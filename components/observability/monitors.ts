@@ -41,7 +41,7 @@ export const INJECTED_POD_SELECTOR = { "security.istio.io/tlsMode": "istio" } as
  * be scraped with Istio certificates, and only ServiceMonitor endpoints accept certificate files (a PodMonitor's
  * tlsConfig is the operator's SafeTLSConfig: Secrets and ConfigMaps only).
  */
-export const KONG_STATUS_PORT_NAME = "status";
+export const KONG_STATUS_PORT_NAME = GATEWAY.statusPortName;
 export const KONG_SERVICE_SELECTOR = { app: GATEWAY.app } as const;
 export const KONG_METRICS_PATH = "/metrics";
 

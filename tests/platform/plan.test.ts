@@ -4,11 +4,11 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { describe, expect, it } from "vitest";
 import { inventory, readStackConfig, runPlan, writePlan } from "../../offline/plan";
-import { planSections, secretsToFill } from "../../offline/sections";
+import { planSections } from "../../offline/sections";
 
 describe("offline plan", () => {
     it("evaluates index.ts for a stack and writes Kubernetes YAML, Helm releases and outputs", async () => {
-        const plan = await runPlan(readStackConfig("prod"), secretsToFill);
+        const plan = await runPlan(readStackConfig("prod"));
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-"));
         const files = writePlan(plan, dir, planSections);
         expect(files).toEqual(expect.arrayContaining(["kubernetes/mesh.yaml", "kubernetes/namespaces.yaml", "helm/istiod-1-28-3.yaml", "outputs.json", "inventory.txt"]));

@@ -12,6 +12,7 @@ export function baseConfig(overrides: Record<string, unknown> = {}): Record<stri
     return {
         kubernetes: { context: "test", kubeconfigPath: "/dev/null" },
         mesh: { mtls: { mode: "PERMISSIVE" } },
+        gateway: { admin: { url: "http://127.0.0.1:8001" }, database: { mode: "in-cluster" } },
         observability: { grafana: { url: "https://grafana.test" } },
         ...overrides,
     };

@@ -1,8 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { buildModel, rawConfigFrom } from "../../model";
 import { DeclaredResource, evaluate } from "../../offline/evaluate";
-import { readStackConfig, REDACTED } from "../../offline/stack-config";
-import { secretsToFill } from "../../offline/sections";
+import { readStackConfig, withPlaceholderSecrets } from "../../offline/stack-config";
 import { deployPlatform, PlatformOutputs } from "../../platform";
 import { Manifest } from "../../model/wellknown";
 
@@ -11,19 +10,9 @@ import { Manifest } from "../../model/wellknown";
  * wires it, optionally with config overrides (`key` without project prefix → value).
  */
 export async function evaluateStack(stack: string, overrides: Record<string, unknown> = {}): Promise<{ resources: readonly DeclaredResource[]; outputs: PlatformOutputs }> {
-    const cfg = readStackConfig(stack);
-    const flat = { ...cfg.flat };
-    for (const [k, v] of Object.entries(overrides)) {
-        flat[`service-integration:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
-    }
-    const secrets = [...cfg.secretKeys];
-    for (const key of secretsToFill) {
-        if (flat[`service-integration:${key}`] === undefined) {
-            flat[`service-integration:${key}`] = REDACTED;
-            secrets.push(key);
-        }
-    }
-    return evaluate(stack, flat, secrets, () => deployPlatform(buildModel({ stack, config: rawConfigFrom(pulumi.runtime.allConfig()) })));
+    const extra = Object.fromEntries(Object.entries(overrides).map(([k, v]) => [`service-integration:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
+    const { flat, secretKeys } = withPlaceholderSecrets(readStackConfig(stack), extra);
+    return evaluate(stack, flat, secretKeys, () => deployPlatform(buildModel({ stack, config: rawConfigFrom(pulumi.runtime.allConfig()) })));
 }
 
 /** Kubernetes objects of one kind, as manifests. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Manifest } from "../../model/wellknown";
-import { isKubernetesObject } from "../../offline/plan";
+import { isKubernetesObject, kubernetesManifest } from "../../offline/plan";
 import { listStacks } from "../../offline/stack-config";
 import { validateManifest, validateManifests } from "../../validation/kubernetes-schemas";
 import { evaluateStack } from "../support/stack";
@@ -9,7 +9,7 @@ describe("every declared Kubernetes object against upstream schemas", () => {
     it.each(listStacks())("stack %s: no schema violation, unknown field or unknown kind", async (stack) => {
         const { resources } = await evaluateStack(stack);
         // Server-side-apply patches are partial objects by design; their target's schema cannot apply whole.
-        const objects = resources.filter((r) => isKubernetesObject(r) && !r.type.endsWith("Patch")).map((r) => r.inputs as unknown as Manifest);
+        const objects = resources.filter((r) => isKubernetesObject(r) && !r.type.endsWith("Patch")).map((r) => kubernetesManifest(r) as unknown as Manifest);
         expect(objects.length).toBeGreaterThan(50);
         const findings = await validateManifests(objects);
         expect(findings.map((f) => `${f.object}: ${f.message}`)).toEqual([]);

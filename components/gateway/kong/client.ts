@@ -2,7 +2,7 @@
  * A small HTTP client for Kong's Admin API (Kong Gateway OSS 3.9), kept apart from the Pulumi provider so it can be
  * tested directly against an in-process server.
  *
- * Behaviour it relies on (Admin API reference https://docs.konghq.com/gateway/api/admin-oss/latest, Kong/kong@3.9.1):
+ * Behaviour it relies on (Admin API reference https://docs.konghq.com/gateway/api/admin-oss/latest, Kong/kong@3.9.3):
  * - `PUT /{collection}/{name}` inserts or replaces the entity identified by its endpoint key (name, username,
  *   instance_name, key) — kong/api/endpoints.lua `put_entity_endpoint` → DAO `upsert_by_<endpoint_key>`.
  * - A missing entity answers 404 `{"message":"Not found"}` (kong/tools/http.lua `get_default_exit_body`).

@@ -3,7 +3,7 @@
  * scope), Consumer and JwtCredential. One provider object serves every kind; the kind and the Admin API path come in
  * as inputs.
  *
- * Semantics (Admin API reference https://docs.konghq.com/gateway/api/admin-oss/latest; Kong/kong@3.9.1 source):
+ * Semantics (Admin API reference https://docs.konghq.com/gateway/api/admin-oss/latest; Kong/kong@3.9.3 source):
  * - create: `PUT /{collection}/{key}` — Kong's insert-or-replace by endpoint key (kong/api/endpoints.lua
  *   `put_entity_endpoint`), so a retried create is harmless. Before it, a GET checks ownership: an entity that
  *   exists but lacks this stack's ownership tags is never taken over silently ("already exists — import or
@@ -95,18 +95,31 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
     return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** Structural equality of JSON values; object key order does not matter, array order does. */
-export function jsonEqual(a: unknown, b: unknown): boolean {
+/**
+ * Fields Kong's schemas declare as `type = "set"` (typedefs.tags, routes.protocols/methods/hosts, jwt config lists):
+ * their order carries no meaning, so a different order is no change.
+ */
+const SET_FIELDS = ["tags", "protocols", "methods", "hosts", "claims_to_verify", "uri_param_names", "cookie_names", "header_names"];
+
+/** Structural equality of JSON values; object key order never matters, array order only outside Kong's sets. */
+export function jsonEqual(a: unknown, b: unknown, field?: string): boolean {
     if (a === b) {
         return true;
     }
     if (Array.isArray(a) && Array.isArray(b)) {
-        return a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]));
+        if (a.length !== b.length) {
+            return false;
+        }
+        if (field !== undefined && SET_FIELDS.includes(field) && a.every((x) => typeof x === "string") && b.every((x) => typeof x === "string")) {
+            const sb = [...(b as string[])].sort();
+            return [...(a as string[])].sort().every((x, i) => x === sb[i]);
+        }
+        return a.every((x, i) => jsonEqual(x, b[i]));
     }
     if (isPlainObject(a) && isPlainObject(b)) {
         const ka = Object.keys(a).filter((k) => a[k] !== undefined);
         const kb = Object.keys(b).filter((k) => b[k] !== undefined);
-        return ka.length === kb.length && ka.every((k) => jsonEqual(a[k], b[k]));
+        return ka.length === kb.length && ka.every((k) => jsonEqual(a[k], b[k], k));
     }
     return false;
 }
@@ -143,7 +156,7 @@ function ownedBy(entity: KongEntity, ownerTags: readonly string[]): boolean {
     return ownerTags.every((t) => tags.includes(t));
 }
 
-/** The body that goes over the wire: the user's fields, the endpoint key and (for JWTs) the secret. */
+/** The body that goes over the wire: the user's fields and (for JWTs) the secret; the endpoint key travels in the URL. */
 function wireBody(inputs: KongEntityInputs, secret: string | undefined): Record<string, unknown> {
     const body: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(inputs.body)) {
