@@ -9,4 +9,5 @@ const outputs = deployPlatform(model);
 export const mesh = outputs.mesh;
 export const namespaces = outputs.namespaces;
 export const gateway = outputs.gateway;
+export const events = outputs.events;
 export const observability = outputs.observability;

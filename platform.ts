@@ -1,11 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { EventsOutputs, eventsOutputs, EventTopics } from "./components/events";
 import { ApiGateway, readGatewaySecrets } from "./components/gateway";
 import { ServiceMesh } from "./components/mesh";
 import { Observability } from "./components/observability";
 import { PlatformNamespaces } from "./components/namespaces";
 import { PlatformModel, PROJECT } from "./model";
-import { loadTopicCatalog } from "./model/events";
+import { EVENTS_SASL_PASSWORD_KEY, loadTopicCatalog } from "./model/events";
 import { GRAFANA_AUTH_KEY } from "./model/observability";
 import { GATEWAY, MESH_ROOT_NAMESPACE, serviceHost } from "./model/wellknown";
 
@@ -42,10 +43,13 @@ export interface PlatformOutputs {
         /** JWT credential secrets by key (a secret output). */
         readonly jwtSecrets: pulumi.Output<Record<string, string>>;
     };
+    /** Event backbone facts, present when the events component is on. */
+    readonly events?: EventsOutputs;
     /** Observability facts, present when the observability component is on. */
     readonly observability?: {
         /** Dashboard title → Grafana URL. */
         readonly dashboards: Readonly<Record<string, string>>;
+        readonly folderUid: string;
     };
 }
 
@@ -107,6 +111,15 @@ export function deployPlatform(model: PlatformModel): PlatformOutputs {
         };
     }
 
+    let events: PlatformOutputs["events"];
+    if (model.events) {
+        new EventTopics("events", {
+            model: model.events,
+            saslPassword: model.events.connection.sasl ? config.requireSecret(EVENTS_SASL_PASSWORD_KEY) : undefined,
+        });
+        events = eventsOutputs(model.events);
+    }
+
     let observability: PlatformOutputs["observability"];
     if (model.observability) {
         const component = new Observability("observability", {
@@ -115,9 +128,10 @@ export function deployPlatform(model: PlatformModel): PlatformOutputs {
             grafanaAuth: config.requireSecret(GRAFANA_AUTH_KEY),
             kubernetes,
             strictNamespaces: model.components.mesh ? Object.entries(model.mesh.namespaceMtls).filter(([, mode]) => mode === "STRICT").map(([ns]) => ns) : [],
-            topics: loadTopicCatalog().topics.map((t) => t.name),
+            // The names topics have in Kafka (with the stack's prefix) when this stack manages them.
+            topics: model.events ? model.events.topics.map((t) => t.name) : loadTopicCatalog().topics.map((t) => t.name),
         });
-        observability = { dashboards: component.dashboardUrls };
+        observability = { dashboards: component.dashboardUrls, folderUid: model.observability.grafana.folderUid };
     }
-    return { mesh, namespaces: model.catalog.namespaces.map((n) => n.name), gateway, observability };
+    return { mesh, namespaces: model.catalog.namespaces.map((n) => n.name), gateway, events, observability };
 }

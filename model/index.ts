@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { Catalog, parseCatalog } from "./catalog";
 import { ConfigError, Problems } from "./errors";
+import { EVENTS_SASL_PASSWORD_KEY, EventsModel, parseEventsConfig } from "./events";
 import { GATEWAY_SECRET_KEY_PATTERN, GATEWAY_SECRET_KEYS, GatewayModel, gatewaySecretKeys, parseGatewayConfig } from "./gateway";
 import { MeshModel, parseMeshConfig } from "./mesh";
 import { GRAFANA_AUTH_KEY, ObservabilityModel, parseObservabilityConfig } from "./observability";
@@ -15,7 +16,7 @@ import { Reader } from "./reader";
 export const PROJECT = "service-integration";
 
 /** Config keys holding structured settings (`service-integration:<key>`). */
-export const SETTING_KEYS = ["kubernetes", "components", "catalog", "protect", "mesh", "gateway", "observability"] as const;
+export const SETTING_KEYS = ["kubernetes", "components", "catalog", "protect", "mesh", "gateway", "events", "observability"] as const;
 
 /**
  * Config keys that hold secrets. They are never part of the model: components read them with
@@ -28,6 +29,7 @@ export const SECRET_KEYS: readonly string[] = [
     GATEWAY_SECRET_KEYS.kongAdminToken,
     GATEWAY_SECRET_KEYS.kongAdminClientCert,
     GATEWAY_SECRET_KEYS.kongAdminClientKey,
+    EVENTS_SASL_PASSWORD_KEY,
 ];
 
 /** Whether a config key holds a secret (fixed names, or per-credential JWT secrets `jwtSecret-<key>`). */
@@ -58,6 +60,8 @@ export interface PlatformModel {
     readonly mesh: MeshModel;
     /** Present when the gateway component is on. */
     readonly gateway?: GatewayModel;
+    /** Present when the events component is on. */
+    readonly events?: EventsModel;
     /** Present when the observability component is on. */
     readonly observability?: ObservabilityModel;
 }
@@ -135,14 +139,32 @@ export function buildModel(input: ModelInput): PlatformModel {
     // A switched-off component's settings are not read: they may be absent, or kept for switching it back on.
     const area = <T>(key: ComponentName & (typeof SETTING_KEYS)[number], parse: (r: Reader) => T): T | undefined => (components[key] ? parse(root(key)) : undefined);
     const gateway = area("gateway", (r) => parseGatewayConfig(r, catalog));
+    const events = area("events", (r) => parseEventsConfig(r, catalog));
     const observability = area("observability", (r) => parseObservabilityConfig(r, catalog));
     problems.throwIfAny(`stack ${input.stack} config`);
-    return { stack: input.stack, catalogSource, catalog, components, protect: protectValue === true, kubernetes, mesh, gateway, observability };
+    const protect = protectValue === true;
+    return {
+        stack: input.stack,
+        catalogSource,
+        catalog,
+        components,
+        protect,
+        kubernetes,
+        mesh,
+        gateway,
+        // The stack-wide `protect` covers topics too; `events.protect` can only add protection.
+        events: events && { ...events, protect: events.protect || protect },
+        observability,
+    };
 }
 
 /** The secret config keys this model's components read with `requireSecret` (`pulumi up` fails without them). */
 export function requiredSecrets(model: PlatformModel): string[] {
-    return [...(model.gateway ? gatewaySecretKeys(model.gateway) : []), ...(model.observability ? [GRAFANA_AUTH_KEY] : [])];
+    return [
+        ...(model.gateway ? gatewaySecretKeys(model.gateway) : []),
+        ...(model.events?.connection.sasl ? [EVENTS_SASL_PASSWORD_KEY] : []),
+        ...(model.observability ? [GRAFANA_AUTH_KEY] : []),
+    ];
 }
 
 /** Parses Pulumi's flat config map (`project:key` → string) into RawConfig for this project. */

@@ -144,7 +144,7 @@ export function writePlan(plan: Plan, dir: string, sections: readonly PlanSectio
         } else if (r.type === HELM_RELEASE) {
             const i = r.inputs;
             const repo = (i.repositoryOpts as { repo?: string } | undefined)?.repo;
-            write(`helm/${safeName(String(i.name ?? r.name))}.yaml`, YAML.stringify({ release: i.name, namespace: i.namespace, chart: i.chart, version: i.version, repo, values: redact(i.values) }, { aliasDuplicateObjects: false }));
+            write(`helm/${safeName(String(i.name ?? r.name))}.yaml`, YAML.stringify({ release: i.name, namespace: i.namespace, chart: i.chart, version: i.version, repo, values: redact(i.values) }, { aliasDuplicateObjects: false, version: "1.1" }));
         } else if (!r.type.startsWith("platform:") && r.type !== "pulumi:pulumi:Stack") {
             const parts = r.type.split(":");
             const folder = parts[0] === "pulumi" ? `providers` : parts[0];
@@ -152,7 +152,7 @@ export function writePlan(plan: Plan, dir: string, sections: readonly PlanSectio
         }
     }
     for (const [component, manifests] of byComponent) {
-        write(`kubernetes/${safeName(component)}.yaml`, manifests.map((m) => YAML.stringify(m, { aliasDuplicateObjects: false })).join("---\n"));
+        write(`kubernetes/${safeName(component)}.yaml`, manifests.map((m) => YAML.stringify(m, { aliasDuplicateObjects: false, version: "1.1" })).join("---\n"));
     }
     for (const section of sections) {
         for (const { file, content } of section(plan)) {

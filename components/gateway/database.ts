@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ExternalDatabase, InClusterDatabase, POSTGRES_UID } from "../../model/gateway";
 import { COMMON_LABELS, SIDECAR_INJECT_ANNOTATION, serviceHost } from "../../model/wellknown";
+import { withEphemeralStorage } from "./workload";
 
 export const POSTGRES = {
     name: "kong-postgres",
@@ -70,7 +71,8 @@ export function inClusterDatabase(db: InClusterDatabase, c: Common): KongDatabas
         POSTGRES.name,
         {
             metadata: { name: POSTGRES.name, namespace: c.namespace, labels },
-            spec: { type: "ClusterIP", selector: { app: POSTGRES.name }, ports: [{ name: "tcp-postgres", port: POSTGRES.port, targetPort: "postgres" }] },
+            // Headless: the StatefulSet's governing Service (stable pod DNS); one replica, so clients reach the same pod.
+            spec: { type: "ClusterIP", clusterIP: "None", selector: { app: POSTGRES.name }, ports: [{ name: "tcp-postgres", port: POSTGRES.port, targetPort: "postgres" }] },
         },
         opts,
     );
@@ -111,9 +113,11 @@ export function inClusterDatabase(db: InClusterDatabase, c: Common): KongDatabas
                                     { name: "PGDATA", value: "/var/lib/postgresql/data/pgdata" },
                                 ],
                                 securityContext: restrictedContainer(),
-                                resources: { requests: { ...db.resources.requests }, limits: { ...db.resources.limits } },
+                                resources: withEphemeralStorage(db.resources),
+                                // Ready when it accepts connections; alive while the port answers (a busy server that is
+                                // slow to accept must not be restarted).
                                 readinessProbe: { exec: { command: pgIsReady }, periodSeconds: 10, timeoutSeconds: 5 },
-                                livenessProbe: { exec: { command: pgIsReady }, initialDelaySeconds: 30, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 },
+                                livenessProbe: { tcpSocket: { port: "postgres" }, initialDelaySeconds: 30, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 },
                                 volumeMounts: [
                                     { name: "data", mountPath: "/var/lib/postgresql/data" },
                                     { name: "run", mountPath: "/var/run/postgresql" },

@@ -17,6 +17,7 @@ import { KongConfiguration } from "./kong/configuration";
 import { deriveKongEntities, KongDeclaration } from "./kong/entities";
 import { renderDeck } from "./kong/deck";
 import { GatewaySecrets } from "./secrets";
+import { withEphemeralStorage } from "./workload";
 
 export { readGatewaySecrets } from "./secrets";
 export type { GatewaySecrets } from "./secrets";
@@ -50,6 +51,8 @@ export interface ApiGatewayArgs {
 
 const PREFIX_DIR = "/kong_prefix";
 const LABELS = { ...COMMON_LABELS, ...KONG_CLIENT_LABEL, app: GATEWAY.app };
+/** The migrations Jobs run one short CLI command. */
+const MIGRATION_RESOURCES = { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } } as const;
 
 /** `kong:3.9.3` → `3-9-3`; a digest → its first 12 hex digits. Keys the image-specific migration Jobs. */
 export function imageSlug(image: string): string {
@@ -183,7 +186,7 @@ export class ApiGateway extends pulumi.ComponentResource {
                                         command,
                                         env: dbEnv,
                                         securityContext: restrictedContainer(),
-                                        resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } },
+                                        resources: withEphemeralStorage(MIGRATION_RESOURCES),
                                         volumeMounts: WRITABLE_MOUNTS,
                                     },
                                 ],
@@ -232,6 +235,14 @@ export class ApiGateway extends pulumi.ComponentResource {
                             topologySpreadConstraints: [
                                 { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: { app: GATEWAY.app } } },
                             ],
+                            // Prefer one Kong per node, so losing a node never takes the whole gateway.
+                            affinity: {
+                                podAntiAffinity: {
+                                    preferredDuringSchedulingIgnoredDuringExecution: [
+                                        { weight: 100, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: { app: GATEWAY.app } } } },
+                                    ],
+                                },
+                            },
                             containers: [
                                 {
                                     name: "kong",
@@ -262,7 +273,7 @@ export class ApiGateway extends pulumi.ComponentResource {
                                     startupProbe: { httpGet: { path: "/status", port: "status" }, periodSeconds: 5, failureThreshold: 60 },
                                     lifecycle: { preStop: { exec: { command: ["kong", "quit"] } } },
                                     securityContext: restrictedContainer(),
-                                    resources: { requests: { ...model.resources.requests }, limits: { ...model.resources.limits } },
+                                    resources: withEphemeralStorage(model.resources),
                                     volumeMounts: WRITABLE_MOUNTS,
                                 },
                             ],

@@ -77,7 +77,12 @@ export function istiod(mesh: MeshModel, revision: MeshRevision): HelmReleaseSpec
                 accessLogEncoding: "JSON",
                 enablePrometheusMerge: true,
                 outboundTrafficPolicy: { mode: mesh.outboundPolicy },
-                defaultConfig: { holdApplicationUntilProxyStarts: true },
+                defaultConfig: {
+                    holdApplicationUntilProxyStarts: true,
+                    // The sidecar answers DNS and istiod allocates addresses for ServiceEntries, so a TCP
+                    // ServiceEntry (the external PostgreSQL) gets its own address instead of a 0.0.0.0:port listener.
+                    proxyMetadata: { ISTIO_META_DNS_CAPTURE: "true", ISTIO_META_DNS_AUTO_ALLOCATE: "true" },
+                },
                 extensionProviders: [
                     {
                         name: TRACING_PROVIDER,

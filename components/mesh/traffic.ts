@@ -65,9 +65,10 @@ export function virtualService(svc: ServiceSpec): Manifest | undefined {
  */
 export function sidecars(mesh: MeshModel, topology: Topology): Manifest[] {
     return topology.injectedNamespaces.map((ns): Manifest => {
+        // Hosts in this namespace and in the root namespace are already covered by the wildcards.
         const remote = topology
             .calleesFrom(ns)
-            .filter((svc) => svc.namespace !== ns)
+            .filter((svc) => svc.namespace !== ns && svc.namespace !== MESH_ROOT_NAMESPACE)
             .map((svc) => `${svc.namespace}/${fqdn(svc)}`);
         return {
             apiVersion: NETWORKING_API,

@@ -76,14 +76,49 @@ fetch() {
     log "jars ready: $(tr '\n' ' ' <"$LIBS/.complete")"
 }
 
+# The pid file's process is alive AND is this script's broker (a recycled pid must never be signalled).
 pid_alive() {
-    [[ -f "$PIDFILE" ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null
+    [[ -f "$PIDFILE" ]] || return 1
+    local pid
+    pid="$(cat "$PIDFILE")"
+    kill -0 "$pid" 2>/dev/null || return 1
+    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "kafka.Kafka $STATE/config/server.properties"
+}
+
+# One start/stop at a time per state dir (two test files starting the broker at once would race for the port).
+lock() {
+    mkdir -p "$STATE"
+    exec 9>"$STATE/.lock"
+    flock -w 600 9 || {
+        log "another kafka.sh holds $STATE/.lock for more than 10 minutes"
+        exit 1
+    }
+}
+
+# JVM flags for the short-lived tools (probe, storage format): quick start matters more than peak speed.
+TOOL_JVM_OPTS=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx256m)
+
+# Ready.java compiled once next to the jars (recompiled when the source is newer).
+probe_classes() {
+    local dir="$CACHE_ROOT/kafka-$KAFKA_VERSION/probe"
+    if [[ ! -f "$dir/Ready.class" || "$HERE/Ready.java" -nt "$dir/Ready.class" ]]; then
+        mkdir -p "$dir"
+        javac -nowarn -cp "$LIBS/*" -d "$dir" "$HERE/Ready.java" >&2
+    fi
+    echo "$dir"
+}
+
+# Is anything listening on the client port? (bash's /dev/tcp; no JVM needed)
+port_open() {
+    (exec 3<>"/dev/tcp/$HOST/$PORT") 2>/dev/null
 }
 
 # A real readiness check: the Kafka protocol through the broker's own Admin client (Ready.java).
 probe() {
-    local timeout="$1"
-    java -Dlog4j2.configurationFile="$STATE/config/tools-log4j2.properties" -cp "$LIBS/*" "$HERE/Ready.java" "$HOST:$PORT" "$timeout"
+    local timeout="$1" classes
+    classes="$(probe_classes)"
+    java "${TOOL_JVM_OPTS[@]}" -Dlog4j2.configurationFile="$STATE/config/tools-log4j2.properties" \
+        -cp "$LIBS/*:$classes" Ready "$HOST:$PORT" "$timeout"
 }
 
 write_config() {
@@ -147,9 +182,9 @@ format_storage() {
     fi
     mkdir -p "$STATE/data"
     local cluster_id
-    cluster_id="$(java -Dlog4j2.configurationFile="$STATE/config/tools-log4j2.properties" -cp "$LIBS/*" kafka.tools.StorageTool random-uuid)"
+    cluster_id="$(java "${TOOL_JVM_OPTS[@]}" -Dlog4j2.configurationFile="$STATE/config/tools-log4j2.properties" -cp "$LIBS/*" kafka.tools.StorageTool random-uuid)"
     log "formatting $STATE/data (cluster $cluster_id, standalone controller quorum)"
-    java -Dlog4j2.configurationFile="$STATE/config/tools-log4j2.properties" -cp "$LIBS/*" kafka.tools.StorageTool \
+    java "${TOOL_JVM_OPTS[@]}" -Dlog4j2.configurationFile="$STATE/config/tools-log4j2.properties" -cp "$LIBS/*" kafka.tools.StorageTool \
         format --standalone -t "$cluster_id" -c "$STATE/config/server.properties" >"$STATE/logs/format.log" 2>&1 || {
         log "storage format failed:"
         cat "$STATE/logs/format.log" >&2
@@ -161,7 +196,7 @@ start() {
     local fresh="${1:-}"
     require_java
     if pid_alive; then
-        if probe 10 >/dev/null 2>&1; then
+        if port_open && probe 10 >/dev/null 2>&1; then
             log "already running (pid $(cat "$PIDFILE")) on $HOST:$PORT"
             return 0
         fi
@@ -176,11 +211,12 @@ start() {
     write_config
     format_storage
     local started=$SECONDS
-    # setsid: the broker gets its own session, so it survives the shell that started it (test runners, CI steps).
+    # setsid: the broker gets its own session, so it survives the shell that started it (test runners, CI steps);
+    # 9>&-: it must not inherit the lock's descriptor, or it would hold the lock for as long as it runs.
     setsid java ${KAFKA_HEAP_OPTS:--Xms256m -Xmx768m} -XX:+UseG1GC -Djava.awt.headless=true \
         -Dlog4j2.configurationFile="$STATE/config/log4j2.properties" -Dkafka.logs.dir="$STATE/logs" \
         -cp "$LIBS/*" kafka.Kafka "$STATE/config/server.properties" \
-        >"$STATE/logs/stdout.log" 2>&1 </dev/null &
+        >"$STATE/logs/stdout.log" 2>&1 </dev/null 9>&- &
     echo $! >"$PIDFILE"
     log "started pid $(cat "$PIDFILE"); waiting until $HOST:$PORT answers (up to ${READY_TIMEOUT}s)"
     if ! probe "$READY_TIMEOUT" >&2; then
@@ -220,7 +256,7 @@ stop() {
 }
 
 status() {
-    if pid_alive && probe 5 >/dev/null 2>&1; then
+    if pid_alive && port_open && probe 5 >/dev/null 2>&1; then
         echo "ready $HOST:$PORT pid $(cat "$PIDFILE")"
         return 0
     fi
@@ -234,9 +270,16 @@ status() {
 
 case "${1:-}" in
     fetch) fetch ;;
-    start) start "${2:-}" ;;
-    stop) stop ;;
+    start)
+        lock
+        start "${2:-}"
+        ;;
+    stop)
+        lock
+        stop
+        ;;
     restart)
+        lock
         stop
         start
         ;;

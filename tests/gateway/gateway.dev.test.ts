@@ -84,7 +84,7 @@ describe("gateway on dev (in-cluster database)", () => {
         expect(c.volumeMounts.map((m) => m.mountPath).sort()).toEqual(["/kong_prefix", "/tmp"]);
         expect(pod.spec.volumes.every((v) => v.emptyDir !== undefined)).toBe(true);
         expect(envOf(c, "KONG_PREFIX")?.value).toBe("/kong_prefix");
-        expect(c.resources).toEqual({ requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } });
+        expect(c.resources).toEqual({ requests: { cpu: "250m", memory: "512Mi", "ephemeral-storage": "128Mi" }, limits: { cpu: "1", memory: "1Gi", "ephemeral-storage": "1Gi" } });
         expect(pod.spec.automountServiceAccountToken).toBe(false);
         expect(one(r, T.serviceAccount, "kong").inputs.automountServiceAccountToken).toBe(false);
     });

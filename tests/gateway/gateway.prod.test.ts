@@ -70,7 +70,7 @@ describe("gateway on prod (external database)", () => {
         expect(proxy.inputs.spec).toMatchObject({ type: "LoadBalancer", externalTrafficPolicy: "Local" });
         expect((proxy.inputs.metadata as { annotations: Record<string, string> }).annotations).toEqual({ "service.beta.kubernetes.io/aws-load-balancer-type": "nlb" });
         expect((one(r, T.service, "kong-admin").inputs.spec as { type: string }).type).toBe("ClusterIP");
-        expect(podTemplate(one(r, T.deployment, "kong")).spec.containers[0].resources).toEqual({ requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "2", memory: "2Gi" } });
+        expect(podTemplate(one(r, T.deployment, "kong")).spec.containers[0].resources).toEqual({ requests: { cpu: "500m", memory: "1Gi", "ephemeral-storage": "128Mi" }, limits: { cpu: "2", memory: "2Gi", "ephemeral-storage": "1Gi" } });
     });
 
     it("lets the allowed namespaces (and only them) reach the Admin API", () => {

@@ -13,6 +13,7 @@ export function baseConfig(overrides: Record<string, unknown> = {}): Record<stri
         kubernetes: { context: "test", kubeconfigPath: "/dev/null" },
         mesh: { mtls: { mode: "PERMISSIVE" } },
         gateway: { admin: { url: "http://127.0.0.1:8001" }, database: { mode: "in-cluster" } },
+        events: { bootstrapServers: ["127.0.0.1:9092"], tlsEnabled: false, kafkaVersion: "4.2.0", replicationFactor: 1, minInsyncReplicas: 1 },
         observability: { grafana: { url: "https://grafana.test" } },
         ...overrides,
     };

@@ -1,0 +1,163 @@
+import { spawn, spawnSync } from "child_process";
+import * as net from "net";
+import * as path from "path";
+import { Admin, EachMessagePayload, Kafka, logLevel } from "kafkajs";
+import { EventsModel } from "../../model/events";
+
+/**
+ * The real Kafka broker for the integration tests: scripts/kafka/kafka.sh (Apache Kafka 4.x jars from Maven Central,
+ * single-node KRaft on 127.0.0.1). `KAFKA_BOOTSTRAP` points the tests at an already running broker instead (then the
+ * restart test is skipped: the tests cannot restart a broker they do not own).
+ */
+
+export const KAFKA_SCRIPT = path.join(__dirname, "..", "..", "scripts", "kafka", "kafka.sh");
+
+export interface Broker {
+    readonly bootstrap: string;
+    /** Started by these tests (so they stop it afterwards) rather than found running. */
+    readonly startedHere: boolean;
+    /** The tests own it through the script and may restart it. */
+    readonly restartable: boolean;
+}
+
+export type BrokerResult = { readonly broker: Broker } | { readonly skip: string };
+
+function runScript(args: string[], timeoutMs: number): { code: number | null; output: string } {
+    const r = spawnSync("bash", [KAFKA_SCRIPT, ...args], { encoding: "utf8", timeout: timeoutMs, env: process.env });
+    return { code: r.status, output: `${r.stdout ?? ""}${r.stderr ?? ""}${r.error ? String(r.error) : ""}` };
+}
+
+/** Runs a script command without blocking the event loop (so producers keep working during a restart). */
+export function runScriptAsync(args: string[]): Promise<string> {
+    return new Promise((resolve, reject) => {
+        const child = spawn("bash", [KAFKA_SCRIPT, ...args], { env: process.env });
+        let output = "";
+        child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+        child.on("error", reject);
+        child.on("close", (code) => (code === 0 ? resolve(output) : reject(new Error(`kafka.sh ${args.join(" ")} exited ${code}:\n${output}`))));
+    });
+}
+
+function reachable(hostPort: string, timeoutMs = 2000): Promise<boolean> {
+    const i = hostPort.lastIndexOf(":");
+    return new Promise((resolve) => {
+        const socket = net.connect({ host: hostPort.slice(0, i), port: Number(hostPort.slice(i + 1)) });
+        const done = (ok: boolean): void => {
+            socket.destroy();
+            resolve(ok);
+        };
+        socket.setTimeout(timeoutMs, () => done(false));
+        socket.once("connect", () => done(true));
+        socket.once("error", () => done(false));
+    });
+}
+
+/**
+ * Finds or starts the broker. In CI (CI set) a broker that cannot be had is a failure; elsewhere the tests are skipped
+ * with the reason (e.g. no Java or Maven on a laptop).
+ */
+export async function ensureBroker(): Promise<BrokerResult> {
+    const ci = Boolean(process.env.CI);
+    const external = process.env.KAFKA_BOOTSTRAP;
+    if (external) {
+        if (await reachable(external)) {
+            return { broker: { bootstrap: external, startedHere: false, restartable: false } };
+        }
+        const reason = `KAFKA_BOOTSTRAP=${external} is not reachable`;
+        if (ci) {
+            throw new Error(`${reason} (CI is set, so the integration tests must run)`);
+        }
+        return { skip: reason };
+    }
+    const bootstrap = runScript(["bootstrap"], 10_000).output.trim();
+    const start = runScript(["start"], 15 * 60_000);
+    if (start.code !== 0) {
+        const reason = `scripts/kafka/kafka.sh start failed (exit ${start.code}):\n${start.output}`;
+        if (ci) {
+            throw new Error(reason);
+        }
+        return { skip: `${reason}\n(set KAFKA_BOOTSTRAP to use a running broker; CI is not set, so skipping)` };
+    }
+    // `start` is idempotent and says so when it found the broker running: then someone else owns it and stops it.
+    return { broker: { bootstrap, startedHere: !start.output.includes("already running"), restartable: true } };
+}
+
+export function stopBroker(broker: Broker): void {
+    if (broker.startedHere) {
+        runScript(["stop"], 120_000);
+    }
+}
+
+export function kafkaClient(bootstrap: string, clientId: string): Kafka {
+    return new Kafka({ brokers: [bootstrap], clientId, logLevel: logLevel.NOTHING, retry: { retries: 8 } });
+}
+
+/**
+ * Creates the topic catalog's topics as the Pulumi program declares them (name, partitions, replication, config),
+ * through the admin API; existing ones are deleted first so every run starts from empty topics.
+ */
+export async function recreateTopics(admin: Admin, model: EventsModel): Promise<void> {
+    const names = model.topics.map((t) => t.name);
+    const existing = (await admin.listTopics()).filter((t) => names.includes(t));
+    if (existing.length > 0) {
+        await admin.deleteTopics({ topics: existing, timeout: 30_000 });
+        for (let i = 0; i < 100 && (await admin.listTopics()).some((t) => existing.includes(t)); i++) {
+            await new Promise((r) => setTimeout(r, 200));
+        }
+    }
+    const topics = model.topics.map((t) => ({
+        topic: t.name,
+        numPartitions: t.partitions,
+        replicationFactor: t.replicationFactor,
+        configEntries: Object.entries(t.config).map(([name, value]) => ({ name, value })),
+    }));
+    for (let attempt = 1; ; attempt++) {
+        try {
+            await admin.createTopics({ topics, waitForLeaders: true, timeout: 30_000 });
+            return;
+        } catch (e) {
+            // A topic deleted a moment ago can still be "marked for deletion"; try again briefly.
+            if (attempt >= 20) {
+                throw e;
+            }
+            await new Promise((r) => setTimeout(r, 500));
+        }
+    }
+}
+
+/** Consumes the topics from the beginning until `enough` says so, or fails after `timeoutMs`. */
+export async function consume(
+    kafka: Kafka,
+    topics: readonly string[],
+    enough: (messages: readonly EachMessagePayload[]) => boolean,
+    timeoutMs = 60_000,
+): Promise<EachMessagePayload[]> {
+    const consumer = kafka.consumer({ groupId: `tests-${process.pid}-${Date.now()}-${Math.random().toString(16).slice(2)}`, allowAutoTopicCreation: false });
+    const messages: EachMessagePayload[] = [];
+    await consumer.connect();
+    try {
+        await consumer.subscribe({ topics: [...topics], fromBeginning: true });
+        await new Promise<void>((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error(`consumed ${messages.length} message(s) in ${timeoutMs}ms, expected more`)), timeoutMs);
+            consumer
+                .run({
+                    eachMessage: async (payload) => {
+                        messages.push(payload);
+                        if (enough(messages)) {
+                            clearTimeout(timer);
+                            resolve();
+                        }
+                    },
+                })
+                .catch(reject);
+            if (enough(messages)) {
+                clearTimeout(timer);
+                resolve();
+            }
+        });
+    } finally {
+        await consumer.disconnect();
+    }
+    return messages;
+}

@@ -1,0 +1,330 @@
+import { Partitioners } from "kafkajs";
+import { describe, expect, it } from "vitest";
+import { loadTopicCatalog } from "../../model/events";
+import { EventDecoder } from "../../producer/decode";
+import { TopicKey } from "../../producer/events";
+import { murmur2, partitionForKey } from "../../producer/partition";
+import { CONTENT_TYPES, EventProducer, EventValidationError, HEADERS, ProducerClosedError } from "../../producer/producer";
+import { parseSchema, SchemaSet, standaloneSchema } from "../../producer/schemas";
+import { parseTraceparent, traceparentProblem } from "../../producer/trace";
+import { EventTransport, PartitionAck, TopicBatch } from "../../producer/transport";
+import { keyOf, SAMPLES } from "./samples";
+
+const catalog = loadTopicCatalog();
+const schemas = SchemaSet.load();
+const TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+/** Records what would have been sent; each request resolves when the test lets it. */
+class FakeTransport implements EventTransport {
+    readonly requests: TopicBatch[][] = [];
+    connected = false;
+    disconnected = false;
+    inflight = 0;
+    maxInflight = 0;
+    gate: Promise<void> = Promise.resolve();
+    fail: Error | undefined;
+    private offsets = new Map<string, number>();
+
+    async connect(): Promise<void> {
+        this.connected = true;
+    }
+
+    async send(batches: readonly TopicBatch[]): Promise<PartitionAck[]> {
+        this.inflight++;
+        this.maxInflight = Math.max(this.maxInflight, this.inflight);
+        this.requests.push([...batches]);
+        try {
+            await this.gate;
+            if (this.fail) {
+                throw this.fail;
+            }
+            const acks: PartitionAck[] = [];
+            for (const b of batches) {
+                for (const partition of new Set(b.messages.map((m) => m.partition))) {
+                    const k = `${b.topic}/${partition}`;
+                    const base = this.offsets.get(k) ?? 0;
+                    const n = b.messages.filter((m) => m.partition === partition).length;
+                    this.offsets.set(k, base + n);
+                    acks.push({ topic: b.topic, partition, baseOffset: String(base) });
+                }
+            }
+            return acks;
+        } finally {
+            this.inflight--;
+        }
+    }
+
+    async disconnect(): Promise<void> {
+        this.disconnected = true;
+    }
+
+    get messages(): number {
+        return this.requests.flat().reduce((n, b) => n + b.messages.length, 0);
+    }
+}
+
+async function open(extra: Partial<ConstructorParameters<typeof EventProducer>[0]> = {}): Promise<{ producer: EventProducer; transport: FakeTransport }> {
+    const transport = new FakeTransport();
+    const producer = new EventProducer({ transport, source: "portal-services", topics: catalog, schemas, ...extra });
+    await producer.connect();
+    return { producer, transport };
+}
+
+async function rejection(p: Promise<unknown>): Promise<EventValidationError> {
+    try {
+        await p;
+    } catch (e) {
+        expect(e).toBeInstanceOf(EventValidationError);
+        return e as EventValidationError;
+    }
+    throw new Error("the event was accepted");
+}
+
+describe("validation before send: the error names the path, nothing is written", () => {
+    it("a missing required field", async () => {
+        const { producer, transport } = await open();
+        const { runId: _r, ...payload } = SAMPLES["data-ingestion"].payload;
+        void _r;
+        const e = await rejection(producer.send("data-ingestion", "data.ingestion.completed", payload as never));
+        expect(e.problems).toContainEqual({ path: "runId", message: "is required (a string)" });
+        expect(e.message).toContain("invalid data-ingestion event, nothing was sent: runId is required");
+        expect(transport.requests).toHaveLength(0);
+    });
+
+    it("a wrong type, a bad enum symbol and a nested field", async () => {
+        const { producer, transport } = await open();
+        const e = await rejection(
+            producer.audit.send("audit-api-calls", "audit.api.call", {
+                ...SAMPLES["audit-api-calls"].payload,
+                statusCode: "202" as unknown as number,
+                actor: { kind: "ROBOT" as "USER", id: 42 as unknown as string },
+            }),
+        );
+        const paths = e.problems.map((p) => p.path);
+        expect(paths).toEqual(expect.arrayContaining(["statusCode", "actor.kind", "actor.id"]));
+        expect(e.problems.find((p) => p.path === "actor.kind")!.message).toBe('must be one of USER, SERVICE, SYSTEM, got "ROBOT"');
+        expect(e.problems.find((p) => p.path === "statusCode")!.message).toContain('got "202"');
+        expect(transport.requests).toHaveLength(0);
+    });
+
+    it("a bad list item, a bad map value and an unknown field", async () => {
+        const { producer } = await open();
+        const e = await rejection(
+            producer.data.send("data-lineage", "data.lineage.recorded", {
+                ...SAMPLES["data-lineage"].payload,
+                inputDatasetIds: ["prices-eu", 7 as unknown as string],
+                jobNmae: "typo",
+            } as never),
+        );
+        expect(e.problems.map((p) => p.path)).toEqual(expect.arrayContaining(["inputDatasetIds[1]", "jobNmae"]));
+        const e2 = await rejection(producer.data.send("data-quality", "data.quality.failed", { ...SAMPLES["data-quality"].payload, details: { column: 3 as unknown as string } }));
+        expect(e2.problems).toContainEqual({ path: "details.column", message: "must be a string, got 3" });
+    });
+
+    it("an event type the catalog does not list for the topic", async () => {
+        const { producer } = await open();
+        const e = await rejection(producer.send("data-ingestion", "data.quality.failed" as never, SAMPLES["data-ingestion"].payload));
+        expect(e.problems[0].path).toBe("envelope.eventType");
+        expect(e.problems[0].message).toContain("must be one of data.ingestion.started, data.ingestion.completed, data.ingestion.failed");
+    });
+
+    it("envelope fields from options: a non-UUID eventId, an invalid time, a bad traceparent", async () => {
+        const { producer } = await open();
+        const { eventType, payload } = SAMPLES["system-health"];
+        const e = await rejection(producer.system.send("system-health", eventType, payload, { eventId: "not-a-uuid", occurredAt: new Date("nope"), traceparent: "00-abc-01" }));
+        expect(e.problems.map((p) => p.path)).toEqual(expect.arrayContaining(["traceparent", "envelope.eventId", "envelope.occurredAt"]));
+    });
+
+    it("an empty partition key", async () => {
+        const { producer } = await open();
+        const e = await rejection(producer.data.send("data-ingestion", "data.ingestion.started", { ...SAMPLES["data-ingestion"].payload, datasetId: "" }));
+        expect(e.problems).toContainEqual({ path: "datasetId", message: "is the topic's partition key and must not be empty" });
+    });
+
+    it("a topic outside the catalog", async () => {
+        const { producer } = await open();
+        const e = await rejection(producer.send("audit-logins" as TopicKey, "audit.user.action" as never, {} as never));
+        expect(e.problems[0].path).toBe("topic");
+    });
+
+    it("a batch with one bad event sends none of them", async () => {
+        const { producer, transport } = await open();
+        const good = SAMPLES["audit-user-actions"];
+        const e = await rejection(
+            producer.audit.sendBatch("audit-user-actions", [good, good, { ...good, payload: { ...good.payload, outcome: "MAYBE" as "SUCCESS" } }, good]),
+        );
+        expect(e.index).toBe(2);
+        expect(e.message).toContain("at index 2");
+        expect(e.problems[0].path).toBe("outcome");
+        expect(transport.requests).toHaveLength(0);
+    });
+});
+
+describe("encoding and routing", () => {
+    it("encodes every topic's sample as plain Avro with a fingerprint header, decodable back", async () => {
+        const { producer } = await open();
+        const decoder = new EventDecoder(schemas);
+        for (const t of catalog.topics) {
+            const sample = SAMPLES[t.name as TopicKey];
+            const prepared = producer.prepare(t.name as TopicKey, sample.eventType as never, sample.payload as never, { correlationId: "corr-1" });
+            const m = prepared.message;
+            expect(m.headers[HEADERS.contentType]).toBe(CONTENT_TYPES.avro);
+            expect(m.headers[HEADERS.fingerprint]).toBe(`sha256:${schemas.currentVersion(t.schema).fingerprint}`);
+            expect(m.headers[HEADERS.schema]).toBe(t.schema);
+            expect(m.key.toString()).toBe(keyOf(sample.payload, t.partitionKey));
+            expect(m.partition).toBe(partitionForKey(m.key, t.partitions));
+            const decoded = decoder.decode({ value: m.value, key: m.key, headers: m.headers });
+            expect(decoded.schema).toBe(t.schema);
+            expect(decoded.event).toMatchObject({ ...sample.payload, envelope: { eventType: sample.eventType, source: "portal-services", correlationId: "corr-1", eventId: prepared.eventId } });
+        }
+    });
+
+    it("uses the Confluent wire format when the schema id is known", async () => {
+        const { producer } = await open({ schemaIds: { "com.carbon254.events.audit.UserAction": 4242 } });
+        const { eventType, payload } = SAMPLES["audit-user-actions"];
+        const m = producer.prepare("audit-user-actions", eventType, payload).message;
+        expect(m.value[0]).toBe(0);
+        expect(m.value.readInt32BE(1)).toBe(4242);
+        expect(m.headers[HEADERS.contentType]).toBe(CONTENT_TYPES.confluent);
+        expect(m.headers[HEADERS.fingerprint]).toBeUndefined();
+        const body = m.value.subarray(5);
+        expect(schemas.type("com.carbon254.events.audit.UserAction").fromBuffer(body).actor.id).toBe("user-42");
+        const decoded = new EventDecoder(schemas, { "com.carbon254.events.audit.UserAction": 4242 }).decode({ value: m.value, headers: m.headers });
+        expect(decoded.event.action).toBe("dashboard.create");
+    });
+
+    it("propagates the caller's traceparent and tracestate unchanged; the envelope carries the trace id", async () => {
+        const { producer } = await open();
+        const { eventType, payload } = SAMPLES["deployment-events"];
+        const m = producer.prepare("deployment-events", eventType, payload, { traceparent: TRACEPARENT, tracestate: "vendor=x" }).message;
+        expect(m.headers.traceparent).toBe(TRACEPARENT);
+        expect(m.headers.tracestate).toBe("vendor=x");
+        const env = new EventDecoder(schemas).decode({ value: m.value, headers: m.headers }).event.envelope as { traceId: string };
+        expect(env.traceId).toBe("4bf92f3577b34da6a3ce929d0e0e4736");
+    });
+
+    it("starts a new unsampled trace when the caller has none", async () => {
+        const { producer } = await open();
+        const { eventType, payload } = SAMPLES["config-changes"];
+        const a = producer.prepare("config-changes", eventType, payload).message.headers.traceparent;
+        const b = producer.prepare("config-changes", eventType, payload).message.headers.traceparent;
+        expect(traceparentProblem(a)).toBeUndefined();
+        expect(parseTraceparent(a)!.flags).toBe("00");
+        expect(parseTraceparent(a)!.traceId).not.toBe(parseTraceparent(b)!.traceId);
+    });
+
+    it("partitions exactly like the Java client's (and kafkajs's) default partitioner", () => {
+        const kafkajsPartitioner = Partitioners.DefaultPartitioner();
+        for (let i = 0; i < 500; i++) {
+            const key = `dataset-${i}-${"x".repeat(i % 7)}`;
+            const partitionMetadata = Array.from({ length: 12 }, (_, p) => ({ partitionId: p, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
+            expect(partitionForKey(Buffer.from(key), 12)).toBe(kafkajsPartitioner({ topic: "t", partitionMetadata, message: { key, value: null } }));
+        }
+        // A published value of Kafka's murmur2: Utils.murmur2("21".getBytes()) == -973932308.
+        expect(murmur2(Buffer.from("21"))).toBe(-973932308);
+    });
+
+    it("routes with the stack's topic prefix", async () => {
+        const { producer } = await open({ topicPrefix: "dev." });
+        expect(producer.topicName("audit-data-access")).toBe("dev.audit-data-access");
+    });
+
+    it("decodes events written with an older schema version into the current schema", () => {
+        const name = "com.carbon254.events.data.DataIngestion";
+        const current = standaloneSchema(schemas.type(name)) as { fields: { name: string }[] };
+        const older = { ...current, fields: current.fields.filter((f) => f.name !== "byteCount") };
+        const oldType = parseSchema(older as never);
+        const set = SchemaSet.fromSchemas(
+            [
+                { file: "EventEnvelope.avsc", schema: standaloneSchema(schemas.type("com.carbon254.events.EventEnvelope")) },
+                { file: "DataIngestion.avsc", schema: (() => {
+                    const s = JSON.parse(JSON.stringify(current));
+                    s.fields[0].type = "com.carbon254.events.EventEnvelope";
+                    return s;
+                })() },
+            ],
+            [
+                { name, version: 1, schema: older as never },
+                { name, version: 2, schema: current as never },
+            ],
+        );
+        const envelope = { eventId: "6f1c1e1a-3b9e-4e0b-9a55-0d6f1a2b3c4d", eventType: "data.ingestion.started", occurredAt: 1, source: "old-service" };
+        const value = oldType.toBuffer({ envelope, datasetId: "d", runId: "r", sourceSystem: "s", status: "STARTED", recordCount: 5, error: null });
+        const fp = oldType.fingerprint("sha256").toString("hex");
+        const decoded = new EventDecoder(set).decode({ value, headers: { [HEADERS.fingerprint]: `sha256:${fp}` } });
+        expect(decoded.writerVersion).toBe(1);
+        expect(decoded.event).toMatchObject({ datasetId: "d", recordCount: 5, byteCount: 0 });
+    });
+});
+
+describe("delivery: one request in flight, batching, acks, shutdown", () => {
+    it("coalesces concurrent sends into few requests with one in flight, and reports each event's offset", async () => {
+        const { producer, transport } = await open();
+        let release!: () => void;
+        transport.gate = new Promise((r) => (release = r));
+        const { eventType, payload } = SAMPLES["data-ingestion"];
+        const sends = Array.from({ length: 50 }, (_, i) => producer.data.send("data-ingestion", eventType, { ...payload, runId: `run-${i}` }));
+        await new Promise((r) => setImmediate(r));
+        expect(transport.requests).toHaveLength(1);
+        release();
+        const deliveries = await Promise.all(sends);
+        expect(transport.maxInflight).toBe(1);
+        expect(transport.requests).toHaveLength(2);
+        expect(transport.messages).toBe(50);
+        // Same key → same partition; offsets increase in send order.
+        expect(new Set(deliveries.map((d) => d.partition)).size).toBe(1);
+        expect(deliveries.map((d) => Number(d.offset))).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    });
+
+    it("splits requests at the byte bound", async () => {
+        const { producer, transport } = await open({ maxBatchBytes: 1000 });
+        const { eventType, payload } = SAMPLES["data-quality"];
+        await producer.data.sendBatch("data-quality", Array.from({ length: 40 }, () => ({ eventType, payload })));
+        expect(transport.requests.length).toBeGreaterThan(2);
+        for (const r of transport.requests) {
+            const bytes = r.flatMap((b) => b.messages).reduce((n, m) => n + m.value.length + m.key.length, 0);
+            expect(bytes).toBeLessThanOrEqual(1000);
+        }
+    });
+
+    it("fails every event of a request the transport could not deliver", async () => {
+        const { producer, transport } = await open();
+        transport.fail = new Error("KafkaJSNumberOfRetriesExceeded");
+        const { eventType, payload } = SAMPLES["system-health"];
+        await expect(producer.system.send("system-health", eventType, payload)).rejects.toThrow("KafkaJSNumberOfRetriesExceeded");
+    });
+
+    it("close() flushes what was accepted, then disconnects, and refuses new events", async () => {
+        const { producer, transport } = await open();
+        let release!: () => void;
+        transport.gate = new Promise((r) => (release = r));
+        const { eventType, payload } = SAMPLES["security-events"];
+        const pending = [producer.system.send("security-events", eventType, payload), producer.system.send("security-events", eventType, payload)];
+        const closing = producer.close();
+        await new Promise((r) => setImmediate(r));
+        expect(transport.disconnected).toBe(false);
+        release();
+        await closing;
+        await expect(Promise.all(pending)).resolves.toHaveLength(2);
+        expect(transport.disconnected).toBe(true);
+        await expect(producer.system.send("security-events", eventType, payload)).rejects.toBeInstanceOf(ProducerClosedError);
+    });
+
+    it("refuses to send before connect()", async () => {
+        const producer = new EventProducer({ transport: new FakeTransport(), source: "x", topics: catalog, schemas });
+        const { eventType, payload } = SAMPLES["config-changes"];
+        await expect(producer.system.send("config-changes", eventType, payload)).rejects.toThrow("call connect() first");
+    });
+
+    it("refuses a catalog topic whose schema is missing", () => {
+        const broken = { ...catalog, topics: catalog.topics.map((t, i) => (i === 0 ? { ...t, schema: "com.carbon254.events.data.Missing" } : t)) };
+        expect(() => new EventProducer({ transport: new FakeTransport(), source: "x", topics: broken, schemas })).toThrow("schema com.carbon254.events.data.Missing is not under schemas/");
+    });
+
+    it("family producers only accept their family's topics (compile-time)", async () => {
+        const { producer } = await open();
+        const { eventType, payload } = SAMPLES["audit-user-actions"];
+        // @ts-expect-error audit topics are not data topics
+        await expect(producer.data.send("audit-user-actions", eventType, payload)).resolves.toBeDefined();
+    });
+});

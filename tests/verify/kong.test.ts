@@ -1,0 +1,154 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { kongRouteCheck, kongStatusCheck } from "../../verify/checks";
+import { runCheck } from "../../verify/runner";
+import { FakeServer, context, deadUrl, kongStatus, kubeStatus, routes, startServer } from "./support";
+
+const servers: FakeServer[] = [];
+afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+async function serve(handler: Parameters<typeof startServer>[0]): Promise<FakeServer> {
+    const s = await startServer(handler);
+    servers.push(s);
+    return s;
+}
+
+function gateway(extra: Record<string, unknown> = {}): Record<string, unknown> {
+    return {
+        namespace: "kong",
+        proxyServiceName: "kong-proxy",
+        adminServiceName: "kong-admin",
+        jwtRequired: true,
+        routes: [
+            { name: "portal-api", service: "portal-services", paths: ["/api/portal"], methods: ["GET", "POST", "PUT", "DELETE"], hosts: [], jwt: true },
+            { name: "lineage-graph", service: "lineage-service", paths: ["~/api/lineage/v[0-9]+/graph"], methods: ["GET"], hosts: [], jwt: false },
+            { name: "portal-health", service: "portal-services", paths: ["/api/portal-health"], methods: ["GET"], hosts: [], jwt: false },
+        ],
+        ...extra,
+    };
+}
+
+/** Kong's own answers (kong/tools/http.lua default exit bodies, jwt plugin handler). */
+const NO_ROUTE = { status: 404, body: { message: "no Route matched with those values" } };
+const UNAUTHORIZED = { status: 401, body: { message: "Unauthorized" } };
+
+describe("kong-status check", () => {
+    it("passes when GET /status reports the datastore reachable, sending the admin token", async () => {
+        const admin = await serve(routes({ "/status": { body: kongStatus(true) } }));
+        const r = await runCheck(kongStatusCheck, context({ gateway: gateway({ adminUrl: admin.url }) }, { kongAdminToken: "t0ken" }));
+        expect(r.status).toBe("PASS");
+        expect(r.detail).toContain("1 active connections, 3 requests served");
+        expect(admin.requests[0].headers["kong-admin-token"]).toBe("t0ken");
+    });
+
+    it("fails when Kong cannot reach its database", async () => {
+        const admin = await serve(routes({ "/status": { body: kongStatus(false) } }));
+        const r = await runCheck(kongStatusCheck, context({ gateway: gateway() }, { kongAdminUrl: admin.url }));
+        expect(r.status).toBe("FAIL");
+        expect(r.detail).toContain("cannot reach its PostgreSQL datastore");
+    });
+
+    it("reports ERROR when the Admin API is unreachable or not configured", async () => {
+        const dead = await runCheck(kongStatusCheck, context({ gateway: gateway({ adminUrl: await deadUrl() }) }));
+        expect(dead.status).toBe("ERROR");
+        expect(dead.action).toContain("port-forward svc/kong-admin 8001");
+        const none = await runCheck(kongStatusCheck, context({ gateway: gateway() }));
+        expect(none.status).toBe("ERROR");
+        expect(none.detail).toContain("no Kong Admin API URL");
+    });
+
+    it("reports ERROR when the URL is the proxy, not the Admin API", async () => {
+        const proxy = await serve(() => NO_ROUTE);
+        const r = await runCheck(kongStatusCheck, context({ gateway: gateway() }, { kongAdminUrl: proxy.url }));
+        expect(r.status).toBe("ERROR");
+        expect(r.detail).toContain("not Kong's Admin API");
+    });
+
+    it("is not applicable without a gateway output", async () => {
+        expect((await runCheck(kongStatusCheck, context({}))).status).toBe("SKIP");
+    });
+});
+
+describe("kong-route check", () => {
+    it("passes: the JWT route answers 401 without a token and the open route reaches its upstream", async () => {
+        const proxy = await serve(routes({ "/api/portal": UNAUTHORIZED, "/api/portal-health": { body: { ok: true }, headers: { via: "kong/3.9.1" } } }));
+        const r = await runCheck(kongRouteCheck, context({ gateway: gateway({ proxyUrl: proxy.url }) }));
+        expect(r.status).toBe("PASS");
+        expect(r.detail).toContain("route portal-api (GET /api/portal, JWT required): 401 without a token");
+        expect(r.detail).toContain("route portal-health (GET /api/portal-health, no JWT): 200 from the upstream");
+        // Regex paths are never probed.
+        expect(proxy.requests.map((q) => q.url)).toEqual(["/api/portal", "/api/portal-health"]);
+        expect(proxy.requests[0].headers.authorization).toBeUndefined();
+    });
+
+    it("fails when a JWT route answers without a token", async () => {
+        const proxy = await serve(routes({ "/api/portal": { body: { items: [] } }, "/api/portal-health": { body: { ok: true } } }));
+        const r = await runCheck(kongRouteCheck, context({ gateway: gateway({ proxyUrl: proxy.url }) }));
+        expect(r.status).toBe("FAIL");
+        expect(r.items[0]).toContain("answered 200 without a token, expected 401");
+    });
+
+    it("fails when Kong has no such route, or cannot reach the upstream", async () => {
+        const proxy = await serve(routes({ "/api/portal": NO_ROUTE, "/api/portal-health": { status: 502, body: { message: "An invalid response was received from the upstream server" } } }));
+        const r = await runCheck(kongRouteCheck, context({ gateway: gateway({ proxyUrl: proxy.url }) }));
+        expect(r.status).toBe("FAIL");
+        expect(r.items).toContain('route portal-api (GET /api/portal, JWT required): Kong has no such route (404 "no Route matched with those values")');
+        expect(r.items[1]).toContain("Kong could not reach the upstream portal-services (502 An invalid response was received from the upstream server)");
+    });
+
+    it("goes through the API server's service proxy to kong-proxy:80 by default", async () => {
+        const api = await serve(routes({ "/api/v1/namespaces/kong/services/kong-proxy:80/proxy/api/portal": UNAUTHORIZED, "/api/v1/namespaces/kong/services/kong-proxy:80/proxy/api/portal-health": { body: { ok: true } } }));
+        const r = await runCheck(kongRouteCheck, context({ gateway: gateway() }, { kubeApi: api.url }));
+        expect(r.status).toBe("PASS");
+    });
+
+    it("fails when kong-proxy has no ready pod (API server Status)", async () => {
+        const api = await serve(() => ({ status: 503, body: kubeStatus(503, "ServiceUnavailable", 'no endpoints available for service "kong-proxy"') }));
+        const r = await runCheck(kongRouteCheck, context({ gateway: gateway() }, { kubeApi: api.url }));
+        expect(r.status).toBe("FAIL");
+        expect(r.detail).toContain("kong/kong-proxy has no ready pod");
+    });
+
+    it("derives the routes from the catalog when the outputs carry none (dev: JWT off)", async () => {
+        const proxy = await serve((req) => (req.url === "/api/portal" ? { body: { ok: true } } : NO_ROUTE));
+        const r = await runCheck(kongRouteCheck, context({ gateway: { jwtRequired: false, proxyUrl: proxy.url } }));
+        expect(r.status).toBe("PASS");
+        expect(r.detail).toContain("route portal-services.portal-api (GET /api/portal, no JWT): 200 from the upstream");
+        const prod = await runCheck(kongRouteCheck, context({ gateway: { jwtRequired: true, proxyUrl: proxy.url } }));
+        expect(prod.status).toBe("FAIL");
+        expect(prod.items[0]).toContain("expected 401");
+    });
+
+    it("reads the program's outputs: routes as Kong route name → paths, in-cluster proxy URL via the API server", async () => {
+        // What platform.ts exports: in-cluster URLs, jwtRequired, routes keyed `<service>.<route>`.
+        const programOutputs = {
+            namespace: "kong",
+            proxyUrl: "http://kong-proxy.kong.svc.cluster.local:80",
+            adminUrl: "http://kong-admin.kong.svc.cluster.local:8001",
+            jwtRequired: true,
+            routes: { "portal-services.portal-api": ["/api/portal"], "lineage-service.lineage-graph": ["~/api/lineage/v[0-9]+/graph"] },
+            jwtSecrets: "[secret]",
+        };
+        const api = await serve(routes({ "/api/v1/namespaces/kong/services/kong-proxy:80/proxy/api/portal": UNAUTHORIZED }));
+        const r = await runCheck(kongRouteCheck, context({ gateway: programOutputs }, { kubeApi: api.url }));
+        expect(r.status).toBe("PASS");
+        // JWT expectation from jwtRequired and the catalog (portal-services is not public); regex route not probed.
+        expect(r.detail).toBe("route portal-services.portal-api (GET /api/portal, JWT required): 401 without a token");
+        expect(api.requests.map((q) => q.url)).toEqual(["/api/v1/namespaces/kong/services/kong-proxy:80/proxy/api/portal"]);
+
+        // The Admin API through the same proxy meets the mesh's DENY policy: could not run, with the port-forward.
+        const denied = await serve(routes({ "/api/v1/namespaces/kong/services/kong-admin:8001/proxy/status": { status: 403, text: "RBAC: access denied" } }));
+        const status = await runCheck(kongStatusCheck, context({ gateway: programOutputs }, { kubeApi: denied.url }));
+        expect(status.status).toBe("ERROR");
+        expect(status.action).toContain("kubectl -n kong port-forward svc/kong-admin 8001");
+        const allowed = await serve(routes({ "/api/v1/namespaces/kong/services/kong-admin:8001/proxy/status": { body: kongStatus(true) } }));
+        expect((await runCheck(kongStatusCheck, context({ gateway: programOutputs }, { kubeApi: allowed.url }))).status).toBe("PASS");
+    });
+
+    it("reports ERROR when kong-proxy is unreachable", async () => {
+        const r = await runCheck(kongRouteCheck, context({ gateway: gateway({ proxyUrl: await deadUrl() }) }));
+        expect(r.status).toBe("ERROR");
+        expect(r.detail).toContain("connection refused");
+    });
+});

@@ -1,0 +1,24 @@
+import { Check } from "../context";
+import { dashboardsCheck } from "./dashboards";
+import { kongRouteCheck, kongStatusCheck } from "./kong";
+import { meshServiceCheck } from "./meshservice";
+import { mtlsCheck } from "./mtls";
+import { plaintextCheck } from "./plaintext";
+import { proxySyncCheck } from "./proxysync";
+import { sidecarsCheck } from "./sidecars";
+import { topicsCheck } from "./topics";
+
+/** Every check, in report order: the seed's five tests first (Kong's split in two), then the ones beyond the seed. */
+export const ALL_CHECKS: readonly Check[] = [
+    sidecarsCheck,
+    proxySyncCheck,
+    meshServiceCheck,
+    kongStatusCheck,
+    kongRouteCheck,
+    topicsCheck,
+    dashboardsCheck,
+    mtlsCheck,
+    plaintextCheck,
+];
+
+export { dashboardsCheck, kongRouteCheck, kongStatusCheck, meshServiceCheck, mtlsCheck, plaintextCheck, proxySyncCheck, sidecarsCheck, topicsCheck };
