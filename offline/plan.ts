@@ -26,9 +26,13 @@ export function isKubernetesObject(r: DeclaredResource): boolean {
     return r.type.startsWith("kubernetes:") && r.type !== HELM_RELEASE && !r.type.startsWith("pulumi:providers:");
 }
 
-/** The top-level component a resource belongs to (`mesh`, `gateway`, ...), or `stack`. */
-export function componentOf(r: DeclaredResource, all: readonly DeclaredResource[]): string {
+/** Maps each resource to the top-level component it belongs to (`mesh`, `gateway`, ...), or `stack`. */
+export function componentIndex(all: readonly DeclaredResource[]): (r: DeclaredResource) => string {
     const byKey = new Map(all.map((x) => [`${x.type}/${x.name}`, x]));
+    return (r) => componentOf(r, byKey);
+}
+
+function componentOf(r: DeclaredResource, byKey: ReadonlyMap<string, DeclaredResource>): string {
     let current: DeclaredResource | undefined = r;
     let top = "stack";
     while (current?.parent !== undefined) {
@@ -96,8 +100,9 @@ export async function runPlan(stackConfig: StackConfig): Promise<Plan> {
 
 export function inventory(plan: Plan): string {
     const counts = new Map<string, Map<string, number>>();
+    const componentOf = componentIndex(plan.resources);
     for (const r of plan.resources) {
-        const component = componentOf(r, plan.resources);
+        const component = componentOf(r);
         const patch = r.type.endsWith("Patch") ? "Patch" : "";
         const kind = r.type.startsWith("kubernetes:") && typeof r.inputs.kind === "string" ? `${r.inputs.kind}${patch} (${String(r.inputs.apiVersion)})` : r.type;
         const perComponent = counts.get(component) ?? new Map<string, number>();
@@ -135,8 +140,9 @@ export function writePlan(plan: Plan, dir: string, sections: readonly PlanSectio
         written.push(file);
     };
     const byComponent = new Map<string, Record<string, unknown>[]>();
+    const componentOf = componentIndex(plan.resources);
     for (const r of plan.resources) {
-        const component = componentOf(r, plan.resources);
+        const component = componentOf(r);
         if (isKubernetesObject(r)) {
             const list = byComponent.get(component) ?? [];
             list.push(kubernetesManifest(r));

@@ -11,9 +11,13 @@ import { planSections } from "../offline/sections";
 import { listStacks } from "../offline/stack-config";
 
 async function main(): Promise<void> {
-    // Pulumi captures a stack trace for every resource promise; source-mapping each one (tsx turns it on) would
-    // multiply evaluation time. Config errors carry their own messages and need no stack.
-    process.setSourceMapsEnabled(false);
+    // Pulumi's SDK captures a stack trace for every resource promise (runtime/debuggable.js, for its leak report)
+    // and tsx source-maps each one: together they would triple evaluation time. Config errors carry their own
+    // messages; PLAN_DEBUG=1 keeps full stacks for anything else.
+    if (!process.env.PLAN_DEBUG) {
+        process.setSourceMapsEnabled(false);
+        Error.stackTraceLimit = 0;
+    }
     const args = process.argv.slice(2);
     const stack = args.find((a) => !a.startsWith("--"));
     const outFlag = args.indexOf("--out");
@@ -35,6 +39,9 @@ main().catch((e: unknown) => {
         console.error(e.message);
     } else {
         console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+        if (!process.env.PLAN_DEBUG) {
+            console.error("(run again with PLAN_DEBUG=1 for full stack traces)");
+        }
     }
     process.exit(1);
 });

@@ -33,12 +33,13 @@ build_actionlint() {
 build_istioctl() {
   local out="$1" contrib_dir work src rel
   local -a repl=()
-  local old new
+  local old new lines
+  lines="$(t_upstream_replaces "$ISTIO_MODULE" "$ISTIO_VERSION")" || t_die "cannot read the replaces of $ISTIO_MODULE@$ISTIO_VERSION"
   while read -r old new; do
     [[ -z "$old" ]] && continue
     [[ "$new" == .* || "$new" == /* ]] && t_die "istio go.mod has a local replace $old => $new; cannot repeat it"
     repl+=("$old=$new")
-  done < <(t_upstream_replaces "$ISTIO_MODULE" "$ISTIO_VERSION")
+  done <<<"$lines"
   repl+=("${ISTIO_DEP_REPLACES[@]}")
 
   work="$(mktemp -d "${TMPDIR:-/tmp}/254carbon-contrib.XXXXXX")"

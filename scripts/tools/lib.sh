@@ -28,6 +28,7 @@ export GOTOOLCHAIN=local
 # -mod=mod lets the generated build module record go.sum entries as it resolves.
 export GOFLAGS="-trimpath -buildvcs=false -mod=mod"
 export CGO_ENABLED="${CGO_ENABLED:-0}"
+export GOWORK=off
 
 t_log() { printf '[tools %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 t_die() {
@@ -37,6 +38,7 @@ t_die() {
 
 t_require_go() {
   command -v go >/dev/null 2>&1 || t_die "go is not on PATH (Go >= 1.25 is needed)"
+  command -v jq >/dev/null 2>&1 || t_die "jq is not on PATH (apt-get install -y jq)"
   local v
   v="$(go env GOVERSION)"
   case "$v" in
