@@ -10,7 +10,8 @@ import { Manifest } from "../model/wellknown";
  * scripts/tools/install-go-tools.sh into ~/.cache/254carbon/bin (or TOOLS_BIN).
  */
 
-export const TOOLS_BIN = process.env.TOOLS_BIN ?? path.join(os.homedir(), ".cache", "254carbon", "bin");
+/** Where scripts/tools/install-*.sh link the binaries (their TOOLS_BIN_DIR). */
+export const TOOLS_BIN = process.env.TOOLS_BIN_DIR ?? path.join(process.env.TOOLS_ROOT ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "254carbon"), "bin");
 
 export function toolPath(name: string): string | undefined {
     const candidate = path.join(TOOLS_BIN, name);
