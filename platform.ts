@@ -2,13 +2,13 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { EventsOutputs, eventsOutputs, EventTopics } from "./components/events";
 import { ApiGateway, readGatewaySecrets } from "./components/gateway";
-import { ServiceMesh } from "./components/mesh";
+import { MeshOutputs, ServiceMesh } from "./components/mesh";
 import { Observability } from "./components/observability";
 import { PlatformNamespaces } from "./components/namespaces";
 import { PlatformModel, PROJECT } from "./model";
 import { EVENTS_SASL_PASSWORD_KEY, loadTopicCatalog } from "./model/events";
 import { GRAFANA_AUTH_KEY } from "./model/observability";
-import { GATEWAY, MESH_ROOT_NAMESPACE, serviceHost } from "./model/wellknown";
+import { GATEWAY, serviceHost } from "./model/wellknown";
 
 /**
  * Wires the validated model into components through explicit providers and returns the stack outputs.
@@ -18,17 +18,7 @@ import { GATEWAY, MESH_ROOT_NAMESPACE, serviceHost } from "./model/wellknown";
 /** Stack outputs: the contract other stacks read with `StackReference.requireOutput`. */
 export interface PlatformOutputs {
     /** Mesh facts, present when the mesh component is on. */
-    readonly mesh?: {
-        readonly namespace: string;
-        readonly revision: string;
-        readonly revisionTag: string;
-        readonly injectedNamespaces: string[];
-        readonly tracingUrl: string;
-        readonly kialiUrl: string;
-        readonly otlpEndpoint: string;
-        readonly mtlsMode: string;
-        readonly namespaceMtls: Readonly<Record<string, string>>;
-    };
+    readonly mesh?: MeshOutputs;
     readonly namespaces: string[];
     /** Gateway facts, present when the gateway component is on. */
     readonly gateway?: {
@@ -74,22 +64,10 @@ export function deployPlatform(model: PlatformModel): PlatformOutputs {
         protect: model.protect,
     });
 
-    let mesh: PlatformOutputs["mesh"];
-    let meshComponent: ServiceMesh | undefined;
-    if (model.components.mesh) {
-        const component = (meshComponent = new ServiceMesh("mesh", { mesh: model.mesh, catalog: model.catalog, kubernetes, namespaces: namespaces.byName }));
-        mesh = {
-            namespace: MESH_ROOT_NAMESPACE,
-            revision: component.revision,
-            revisionTag: component.revisionTag,
-            injectedNamespaces: component.injectedNamespaces,
-            tracingUrl: component.tracingUrl,
-            kialiUrl: component.kialiUrl,
-            otlpEndpoint: component.otlpEndpoint,
-            mtlsMode: model.mesh.mtlsMode,
-            namespaceMtls: model.mesh.namespaceMtls,
-        };
-    }
+    const meshComponent = model.components.mesh
+        ? new ServiceMesh("mesh", { mesh: model.mesh, catalog: model.catalog, kubernetes, namespaces: namespaces.byName })
+        : undefined;
+
     let gateway: PlatformOutputs["gateway"];
     if (model.gateway) {
         const component = new ApiGateway("gateway", {
@@ -133,5 +111,5 @@ export function deployPlatform(model: PlatformModel): PlatformOutputs {
         });
         observability = { dashboards: component.dashboardUrls, folderUid: model.observability.grafana.folderUid };
     }
-    return { mesh, namespaces: model.catalog.namespaces.map((n) => n.name), gateway, events, observability };
+    return { mesh: meshComponent?.outputs, namespaces: model.catalog.namespaces.map((n) => n.name), gateway, events, observability };
 }

@@ -66,15 +66,27 @@ export function declareMesh(mesh: MeshModel, catalog: Catalog): MeshDeclaration 
  * The Istio service mesh: control plane (base → cni → istiod, revision-based), Jaeger and Kiali,
  * and the catalog-derived security and traffic policies.
  */
-export class ServiceMesh extends pulumi.ComponentResource {
-    /** Resources that must exist before any Istio custom resource is created (CRDs and the validating webhook). */
-    readonly crdsReady: pulumi.Resource[];
+/** What the mesh tells other stacks (the `mesh` stack output). */
+export interface MeshOutputs {
+    readonly namespace: string;
+    /** Active istiod revision (`1-28-3`). */
     readonly revision: string;
+    /** Tag the injected namespaces carry (`stable`). */
     readonly revisionTag: string;
     readonly injectedNamespaces: string[];
+    /** In-cluster URLs of Jaeger's query UI, Kiali and Jaeger's OTLP gRPC receiver. */
     readonly tracingUrl: string;
     readonly kialiUrl: string;
     readonly otlpEndpoint: string;
+    readonly mtlsMode: string;
+    /** Effective mTLS mode per injected namespace. */
+    readonly namespaceMtls: Readonly<Record<string, string>>;
+}
+
+export class ServiceMesh extends pulumi.ComponentResource {
+    /** Resources that must exist before any Istio custom resource is created (CRDs and the validating webhook). */
+    readonly crdsReady: pulumi.Resource[];
+    readonly outputs: MeshOutputs;
 
     constructor(name: string, args: ServiceMeshArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:mesh:ServiceMesh", name, {}, opts);
@@ -144,18 +156,17 @@ export class ServiceMesh extends pulumi.ComponentResource {
         }
 
         const urls = meshUrls();
-        this.revision = args.mesh.active.name;
-        this.revisionTag = args.mesh.revisionTag;
-        this.injectedNamespaces = args.catalog.namespaces.filter((n) => n.injected).map((n) => n.name);
-        this.tracingUrl = urls.tracing;
-        this.kialiUrl = urls.kiali;
-        this.otlpEndpoint = urls.otlp;
-        this.registerOutputs({
-            revision: this.revision,
-            revisionTag: this.revisionTag,
-            injectedNamespaces: this.injectedNamespaces,
-            tracingUrl: this.tracingUrl,
-            kialiUrl: this.kialiUrl,
-        });
+        this.outputs = {
+            namespace: declared.releases.base.namespace,
+            revision: args.mesh.active.name,
+            revisionTag: args.mesh.revisionTag,
+            injectedNamespaces: args.catalog.namespaces.filter((n) => n.injected).map((n) => n.name),
+            tracingUrl: urls.tracing,
+            kialiUrl: urls.kiali,
+            otlpEndpoint: urls.otlp,
+            mtlsMode: args.mesh.mtlsMode,
+            namespaceMtls: args.mesh.namespaceMtls,
+        };
+        this.registerOutputs({ ...this.outputs });
     }
 }
