@@ -3,7 +3,7 @@
 # (versions in versions.sh), into one bundle dir and links them into $TOOLS_BIN_DIR:
 #   pulumi                          CLI + engine, github.com/pulumi/pulumi/pkg/v3/cmd/pulumi @ $PULUMI_VERSION
 #   pulumi-language-nodejs          Node.js language host (see versions.sh for why its version differs)
-#   pulumi-resource-pulumi-nodejs   the dynamic-provider launcher script of sdk/v3 @ $PULUMI_VERSION
+#   pulumi-resource-pulumi-nodejs   the dynamic-provider launcher (this folder's own script)
 # Bundle: $TOOLS_CACHE_DIR/pulumi-$PULUMI_VERSION/ (pulumi finds the language host next to itself).
 #
 # Usage: scripts/tools/install-pulumi.sh [--plugin NAME ...]
@@ -69,15 +69,13 @@ build_language_nodejs() {
 # so that the PATH entry and the "next to the pulumi binary" lookup name the same file.
 assemble_bundle() {
   local out="$1" cli_dir="$TOOLS_CACHE_DIR/pulumi-cli-$PULUMI_VERSION"
-  local lh_dir="$TOOLS_CACHE_DIR/pulumi-language-nodejs-$PULUMI_LANGUAGE_NODEJS_SDK_VERSION" sdk_dir
+  local lh_dir="$TOOLS_CACHE_DIR/pulumi-language-nodejs-$PULUMI_LANGUAGE_NODEJS_SDK_VERSION"
   # Hard links where possible (same file system): the CLI is ~110 MB.
   cp -l "$cli_dir/pulumi" "$out/pulumi" 2>/dev/null || cp "$cli_dir/pulumi" "$out/pulumi"
   cp -l "$lh_dir/pulumi-language-nodejs" "$out/pulumi-language-nodejs" 2>/dev/null ||
     cp "$lh_dir/pulumi-language-nodejs" "$out/pulumi-language-nodejs"
-  sdk_dir="$(go mod download -json "$SDK_MODULE@$PULUMI_VERSION" | jq -r '.Dir // empty')"
-  [[ -f "$sdk_dir/nodejs/dist/pulumi-resource-pulumi-nodejs" ]] ||
-    t_die "no nodejs/dist/pulumi-resource-pulumi-nodejs in $SDK_MODULE@$PULUMI_VERSION"
-  install -m 0755 "$sdk_dir/nodejs/dist/pulumi-resource-pulumi-nodejs" "$out/pulumi-resource-pulumi-nodejs"
+  # Our own dynamic-provider launcher (scripts/tools/pulumi-resource-pulumi-nodejs), not upstream's script.
+  install -m 0755 "$here/pulumi-resource-pulumi-nodejs" "$out/pulumi-resource-pulumi-nodejs"
   printf 'cli=%s\nlanguage-nodejs=%s\n' "$PULUMI_VERSION" "$PULUMI_LANGUAGE_NODEJS_SDK_VERSION" >"$out/VERSIONS"
 }
 
@@ -118,7 +116,7 @@ main() {
   t_install pulumi-cli "$PULUMI_VERSION" pulumi build_cli
   t_install pulumi-language-nodejs "$PULUMI_LANGUAGE_NODEJS_SDK_VERSION" pulumi-language-nodejs build_language_nodejs
   # The bundle is keyed by both versions; it is only copies, so it is cheap to rebuild.
-  local bundle_ver="$PULUMI_VERSION-nodejs-$PULUMI_LANGUAGE_NODEJS_SDK_VERSION"
+  local bundle_ver="$PULUMI_VERSION-nodejs-$PULUMI_LANGUAGE_NODEJS_SDK_VERSION-launcher2"
   t_install pulumi "$bundle_ver" pulumi assemble_bundle
   local b
   for b in pulumi pulumi-language-nodejs pulumi-resource-pulumi-nodejs; do
