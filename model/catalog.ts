@@ -141,8 +141,8 @@ function parseRoute(r: Reader, service: string): GatewayRoute {
 }
 
 function parseGateway(r: Reader, service: string): GatewayExposure {
-    const rate = r.has("rateLimitPerMinute") ? r.int("rateLimitPerMinute", undefined, 1) : (r.raw("rateLimitPerMinute"), undefined);
-    const cors = r.has("corsOrigins") ? r.stringList("corsOrigins") : (r.raw("corsOrigins"), undefined);
+    const rate = r.optional("rateLimitPerMinute", () => r.int("rateLimitPerMinute", undefined, 1));
+    const cors = r.optional("corsOrigins", () => r.stringList("corsOrigins"));
     const exposure: GatewayExposure = {
         routes: r.list("routes").map((rr) => parseRoute(rr, service)),
         rateLimitPerMinute: rate,
@@ -159,6 +159,7 @@ function parseGateway(r: Reader, service: string): GatewayExposure {
 function parseService(r: Reader): ServiceSpec {
     const name = r.string("name", undefined, DNS_LABEL);
     const protocol = r.oneOf("protocol", PROTOCOLS, "http");
+    const app = r.string("app", name);
     const pool = r.child("connectionPool");
     const connectionPool: ConnectionPool = {
         maxConnections: pool.int("maxConnections", DEFAULT_POOL.maxConnections, 1),
@@ -173,14 +174,14 @@ function parseService(r: Reader): ServiceSpec {
         namespace: r.string("namespace"),
         port: r.int("port", undefined, 1, 65535),
         protocol,
-        app: r.string("app", name),
-        serviceAccount: r.string("serviceAccount", r.has("app") ? String(r.raw("app")) : name),
+        app,
+        serviceAccount: r.string("serviceAccount", app),
         deployment: r.optionalString("deployment"),
         healthPath: r.optionalString("healthPath"),
         loadBalancer: r.oneOf("loadBalancer", LOAD_BALANCERS, "LEAST_REQUEST"),
         connectionPool,
-        timeoutMs: r.has("timeout") ? r.duration("timeout") : (r.raw("timeout"), undefined),
-        retries: r.has("retries") ? parseRetries(r.child("retries")) : (r.raw("retries"), undefined),
+        timeoutMs: r.optional("timeout", () => r.duration("timeout")),
+        retries: r.optional("retries", () => parseRetries(r.child("retries"))),
         callers: r.stringList("callers"),
         plaintextPorts: (() => {
             const raw = r.raw("plaintextPorts") ?? [];
@@ -190,7 +191,7 @@ function parseService(r: Reader): ServiceSpec {
             }
             return raw as number[];
         })(),
-        gateway: r.has("gateway") ? parseGateway(r.child("gateway"), name) : (r.raw("gateway"), undefined),
+        gateway: r.optional("gateway", () => parseGateway(r.child("gateway"), name)),
         slo: {
             maxErrorRatio: slo.number("maxErrorRatio", DEFAULT_SLO.maxErrorRatio, 0.0001, 1),
             p99LatencyMs: slo.int("p99LatencyMs", DEFAULT_SLO.p99LatencyMs, 1),

@@ -279,8 +279,8 @@ function parseTopic(r: Reader): TopicSpec {
         eventTypes,
         partitionKey: r.string("partitionKey", undefined, { re: FIELD_PATH, hint: "a dotted field path like datasetId or actor.id" }),
         description: r.string("description"),
-        retentionMs: r.has("retention") ? readRetention(r, "retention") : (r.raw("retention"), undefined),
-        cleanupPolicy: r.has("cleanupPolicy") ? r.oneOf("cleanupPolicy", CLEANUP_POLICIES) : (r.raw("cleanupPolicy"), undefined),
+        retentionMs: r.optional("retention", () => readRetention(r, "retention")),
+        cleanupPolicy: r.optional("cleanupPolicy", () => r.oneOf("cleanupPolicy", CLEANUP_POLICIES)),
         config: readTopicConfig(r, "config"),
     };
     if (eventTypes.length === 0) {
@@ -489,7 +489,7 @@ export function parseEventsConfig(r: Reader, _catalog: Catalog, topicCatalog: To
         );
     }
     const protect = r.boolean("protect", false);
-    const topicPrefix = r.has("topicPrefix") ? r.string("topicPrefix") : (r.raw("topicPrefix"), "");
+    const topicPrefix = r.optional("topicPrefix", () => r.string("topicPrefix")) ?? "";
 
     const retention = r.child("retention");
     const familyRetention = {} as Record<TopicFamily, number>;

@@ -66,12 +66,17 @@ export class Reader {
         return v;
     }
 
-    optionalString(key: string): string | undefined {
+    /** `read()` when the key is present, else undefined; either way the key counts as known to `done()`. */
+    optional<T>(key: string, read: () => T): T | undefined {
         if (!this.has(key)) {
             this.raw(key);
             return undefined;
         }
-        return this.string(key);
+        return read();
+    }
+
+    optionalString(key: string): string | undefined {
+        return this.optional(key, () => this.string(key));
     }
 
     boolean(key: string, fallback: boolean): boolean {
