@@ -78,6 +78,12 @@ export function deployPlatform(model: PlatformModel): PlatformOutputs {
             secrets: readGatewaySecrets(model.gateway, config),
             crdsReady: meshComponent?.crdsReady,
             protect: model.protect,
+            // The Kong provider port-forwards to Kong with the same credentials as the Kubernetes provider.
+            kubernetesAccess: {
+                kubeconfig: model.kubernetes.kubeconfigFromSecret ? config.requireSecret("kubeconfig") : undefined,
+                kubeconfigPath: model.kubernetes.kubeconfigPath,
+                context: model.kubernetes.context,
+            },
         });
         gateway = {
             namespace: GATEWAY.namespace,

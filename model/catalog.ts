@@ -64,6 +64,17 @@ export interface ServiceSlo {
     readonly p99LatencyMs: number;
 }
 
+/** A port reached without mTLS (no mesh identity), and who may send to it: L3 rules narrow it to exactly these. */
+export interface PlaintextPort {
+    readonly port: number;
+    /** Peers: catalog service names, workload keys of model/workloads.ts (`kiali`), `edge` (the load balancer), `kong-migrations`. */
+    readonly from: readonly string[];
+}
+
+/** Which workload of model/workloads.ts a catalog service is (its labels, identity and sidecar then come from there). */
+export const BOUND_WORKLOADS = ["prometheus", "grafana", "kiali", "jaeger"] as const;
+export type BoundWorkload = (typeof BOUND_WORKLOADS)[number];
+
 export interface ServiceSpec {
     readonly name: string;
     readonly namespace: string;
@@ -73,6 +84,12 @@ export interface ServiceSpec {
     readonly app: string;
     /** Kubernetes ServiceAccount the workload runs as (its mesh identity); defaults to `app`. */
     readonly serviceAccount: string;
+    /** Labels its pods really carry, used by every selector; defaults to `{ app: <app> }`. */
+    readonly labels: Readonly<Record<string, string>>;
+    /** Whether its pods run an Istio sidecar; defaults to its namespace's injection. */
+    readonly sidecar: boolean;
+    /** A workload this program does not own (labels, identity, sidecar and controller come from model/workloads.ts). */
+    readonly workload?: BoundWorkload;
     /** Deployment that runs it, when this program does not own it (sidecar roll-outs restart it). */
     readonly deployment?: string;
     readonly healthPath?: string;
@@ -85,6 +102,8 @@ export interface ServiceSpec {
     readonly callers: readonly string[];
     /** Ports (on the workload) that accept traffic from outside the mesh, kept PERMISSIVE even under STRICT. */
     readonly plaintextPorts: readonly number[];
+    /** The same ports with the peers allowed to send plaintext to each. */
+    readonly plaintext: readonly PlaintextPort[];
     readonly gateway?: GatewayExposure;
     readonly slo: ServiceSlo;
 }
@@ -169,6 +188,7 @@ function parseService(r: Reader): ServiceSpec {
     };
     pool.done();
     const slo = r.child("slo");
+    const plaintext = parsePlaintextPorts(r);
     const spec: ServiceSpec = {
         name,
         namespace: r.string("namespace"),
@@ -183,14 +203,11 @@ function parseService(r: Reader): ServiceSpec {
         timeoutMs: r.optional("timeout", () => r.duration("timeout")),
         retries: r.optional("retries", () => parseRetries(r.child("retries"))),
         callers: r.stringList("callers"),
-        plaintextPorts: (() => {
-            const raw = r.raw("plaintextPorts") ?? [];
-            if (!Array.isArray(raw) || raw.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) {
-                r.problems.add(r.at("plaintextPorts"), raw, "must be a list of port numbers from 1 to 65535", "list the ports, e.g. [8000, 8443]");
-                return [];
-            }
-            return raw as number[];
-        })(),
+        labels: r.has("labels") ? parseLabels(r, "labels") : { app },
+        sidecar: r.boolean("sidecar", true),
+        workload: r.optional("workload", () => r.oneOf("workload", BOUND_WORKLOADS)),
+        plaintext,
+        plaintextPorts: plaintext.map((p) => p.port),
         gateway: r.optional("gateway", () => parseGateway(r.child("gateway"), name)),
         slo: {
             maxErrorRatio: slo.number("maxErrorRatio", DEFAULT_SLO.maxErrorRatio, 0.0001, 1),
@@ -214,6 +231,31 @@ function parseService(r: Reader): ServiceSpec {
     }
     r.done();
     return spec;
+}
+
+function parsePlaintextPorts(r: Reader): PlaintextPort[] {
+    const raw = r.raw("plaintextPorts");
+    if (Array.isArray(raw) && raw.some((p) => typeof p === "number")) {
+        r.problems.add(r.at("plaintextPorts"), raw, "lists bare port numbers: a plaintext port without its senders is open to every pod", 'write each as { "port": 8000, "from": ["edge"] }');
+        return [];
+    }
+    return r.list("plaintextPorts").map((pr) => {
+        const port: PlaintextPort = { port: pr.int("port", undefined, 1, 65535), from: pr.stringList("from") };
+        if (port.from.length === 0) {
+            pr.problems.add(pr.at("from"), port.from, "names no sender: a plaintext port open to every pod cancels every narrower rule", 'list who sends plaintext here, e.g. ["edge"] or ["kong-migrations"]');
+        }
+        pr.done();
+        return port;
+    });
+}
+
+function parseLabels(r: Reader, key: string): Record<string, string> {
+    const raw = r.raw(key);
+    if (raw === null || typeof raw !== "object" || Array.isArray(raw) || Object.keys(raw).length === 0 || Object.values(raw).some((v) => typeof v !== "string")) {
+        r.problems.add(r.at(key), raw, "must be a non-empty mapping of label keys to string values", 'give the labels its pods really carry, e.g. { "app.kubernetes.io/name": "grafana" }');
+        return {};
+    }
+    return raw as Record<string, string>;
 }
 
 function parseRetries(r: Reader): RetryPolicy {
@@ -243,7 +285,9 @@ export function parseCatalog(raw: unknown, source: string): Catalog {
         n.done();
         return ns;
     });
-    const services = root.list("services").map(parseService);
+    const injectedNs = new Set(namespaces.filter((n) => n.injected).map((n) => n.name));
+    // A sidecar needs an injected namespace; `sidecar: false` opts a workload out (sidecar.istio.io/inject: "false").
+    const services = root.list("services").map(parseService).map((svc) => ({ ...svc, sidecar: svc.sidecar && injectedNs.has(svc.namespace) }));
     root.done();
 
     const nsNames = new Set<string>();

@@ -1,4 +1,5 @@
 import { Catalog } from "./catalog";
+import { readPem } from "./pem";
 import { Reader } from "./reader";
 
 /**
@@ -10,6 +11,8 @@ import { Reader } from "./reader";
  * - `postgresAdminPassword` — external database only: the admin user's password, used by `@pulumi/postgresql`.
  * - `kongAdminToken` — when `admin.token` is true: sent as `Kong-Admin-Token`.
  * - `kongAdminClientCert` / `kongAdminClientKey` — when `admin.clientCertificate` is true (mTLS to an https Admin API).
+ * The proxy's TLS certificate and key are never config: they are read from the Kubernetes TLS Secret `tls.secretName`
+ * (as cert-manager writes it) in the gateway namespace.
  * - `jwtSecret-<key>` — a JWT credential whose `secret` is `config`; by default (`generated`) the secret is a
  *   `random.RandomPassword` kept in state and exported as a secret output.
  */
@@ -131,6 +134,23 @@ export interface ExternalDatabase {
     readonly adminDatabase: string;
     /** Whether adminUser is a PostgreSQL superuser (false on managed services such as RDS / Cloud SQL). */
     readonly superuser: boolean;
+    /**
+     * CA (PEM) that signed the server's certificate, for verify-ca/verify-full: trusted by Kong (next to the system
+     * bundle), by `@pulumi/postgresql` and by the preflight. Without it only the system bundle is trusted, which
+     * fails for a private CA.
+     */
+    readonly caCertificate?: string;
+}
+
+/** The proxy's public edge: TLS from a Kubernetes Secret, and whether plain HTTP only redirects. */
+export interface GatewayEdge {
+    /**
+     * A `kubernetes.io/tls` Secret in the gateway namespace (`tls.crt`, `tls.key`, as cert-manager writes it). Its
+     * certificate becomes a Kong `certificate` with one `sni` per name in `snis`.
+     */
+    readonly tls?: { readonly secretName: string; readonly snis: readonly string[] };
+    /** Routes take https only; plain http gets a 308 to https (Kong route `https_redirect_status_code`). */
+    readonly httpsOnly: boolean;
 }
 
 export interface GatewayModel {
@@ -148,8 +168,12 @@ export interface GatewayModel {
         readonly serviceType: "ClusterIP";
         /** Namespaces whose workloads may call kong-admin:8001 (NetworkPolicy + AuthorizationPolicy). */
         readonly allowedNamespaces: readonly string[];
-        /** How Pulumi reaches the Admin API, e.g. http://127.0.0.1:8001 through a port-forward. */
-        readonly url: string;
+        /**
+         * A direct Admin API URL, for a runner that reaches it itself (tests, an in-cluster runner with its own route).
+         * Unset (the default): the Kong provider opens its own port-forward through the Kubernetes API to a ready
+         * Kong pod, with the stack's Kubernetes credentials, for each operation.
+         */
+        readonly url?: string;
         /** Read `kongAdminToken` and send it as Kong-Admin-Token. */
         readonly token: boolean;
         /** Read `kongAdminClientCert`/`kongAdminClientKey` for mTLS. */
@@ -160,7 +184,13 @@ export interface GatewayModel {
         readonly manageEntities: boolean;
         /** Client retry bound for the Admin API (tries per request). */
         readonly retryAttempts: number;
+        /**
+         * Delete entities tagged as this stack's that the program no longer declares (found on refresh/up).
+         * Off by default: orphans are reported, never removed silently.
+         */
+        readonly pruneOrphans: boolean;
     };
+    readonly edge: GatewayEdge;
     /** Put the jwt plugin on every route of non-public services. */
     readonly jwtRequired: boolean;
     readonly consumers: readonly ConsumerSpec[];
@@ -260,7 +290,11 @@ function parseDatabase(r: Reader): InClusterDatabase | ExternalDatabase {
             adminUser: r.string("adminUser"),
             adminDatabase: r.string("adminDatabase", "postgres"),
             superuser: r.boolean("superuser", false),
+            caCertificate: readPem(r, "caCertificate", "CERTIFICATE"),
         };
+        if (db.caCertificate !== undefined && (db.sslmode === "require" || db.sslmode === "disable")) {
+            r.problems.add(r.at("caCertificate"), "(PEM)", `is never used with sslmode ${db.sslmode} (the server certificate is not verified)`, "set sslmode to verify-full, or remove caCertificate");
+        }
         if (db.sslmode === "disable") {
             r.problems.add(r.at("sslmode"), db.sslmode, "would send Kong's database password in clear text to a server outside the cluster", "use require, verify-ca or verify-full");
         }
@@ -448,20 +482,31 @@ function parseAdmin(r: Reader, catalog: Catalog): GatewayModel["admin"] {
             r.problems.add(r.at("allowedNamespaces"), ns, "is not a namespace of the catalog", `use some of ${nsNames.join(", ")}, or declare the namespace in the catalog`);
         }
     });
-    const url = r.string("url", "http://127.0.0.1:8001");
+    const url = r.optionalString("url");
     let parsed: URL | undefined;
-    try {
-        parsed = new URL(url);
-    } catch {
-        r.problems.add(r.at("url"), url, "is not a URL", "set it to e.g. http://127.0.0.1:8001 (a port-forward to kong-admin)");
+    if (url !== undefined) {
+        try {
+            parsed = new URL(url);
+        } catch {
+            r.problems.add(r.at("url"), url, "is not a URL", "remove it (the provider then port-forwards through the Kubernetes API), or set a direct URL such as https://kong-admin.example:8444");
+        }
     }
     if (parsed && parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-        r.problems.add(r.at("url"), url, "must use http or https", "set it to e.g. http://127.0.0.1:8001");
+        r.problems.add(r.at("url"), url, "must use http or https", "remove it, or set an http(s) URL");
+    }
+    if (parsed && (parsed.username !== "" || parsed.password !== "")) {
+        // The value is not echoed: it holds the credential.
+        r.problems.add(
+            r.at("url"),
+            `${parsed.protocol}//[credentials]@${parsed.host}${parsed.pathname}`,
+            "carries credentials in the URL; URLs are written to state, logs and error messages",
+            `remove the user-info part and set token: true with the secret ${GATEWAY_SECRET_KEYS.kongAdminToken} (pulumi config set --secret service-integration:${GATEWAY_SECRET_KEYS.kongAdminToken} <token>)`,
+        );
     }
     const clientCertificate = r.boolean("clientCertificate", false);
     const caCertificate = r.optionalString("caCertificate");
-    if ((clientCertificate || caCertificate !== undefined) && parsed?.protocol === "http:") {
-        r.problems.add(r.at("url"), url, "is plain http, so client/CA certificates would never be used", "use an https:// admin URL, or remove clientCertificate/caCertificate");
+    if ((clientCertificate || caCertificate !== undefined) && parsed?.protocol !== "https:") {
+        r.problems.add(r.at("url"), url, "is not an https URL, so client/CA certificates would never be used", "use an https:// admin URL, or remove clientCertificate/caCertificate");
     }
     const admin: GatewayModel["admin"] = {
         serviceType: "ClusterIP",
@@ -472,9 +517,38 @@ function parseAdmin(r: Reader, catalog: Catalog): GatewayModel["admin"] {
         caCertificate,
         manageEntities: r.boolean("manageEntities", true),
         retryAttempts: r.int("retryAttempts", 6, 1, 20),
+        pruneOrphans: r.boolean("pruneOrphans", false),
     };
     r.done();
     return admin;
+}
+
+/** DNS-1123 subdomain: the name a Kubernetes Secret may have. */
+const SECRET_NAME = { re: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, hint: "a Kubernetes Secret name (lower-case letters, digits, '-', '.')" };
+/** Kong's SNI name: a hostname or a leading-wildcard one (kong/db/schema/typedefs.lua `wildcard_host`). */
+const SNI_NAME = /^(\*\.)?([A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?\.)*[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?$/;
+
+function parseEdge(r: Reader): GatewayEdge {
+    const tls = r.optional("tls", () => {
+        const t = r.child("tls");
+        const secretName = t.string("secretName", undefined, SECRET_NAME);
+        const snis = t.stringList("snis", []);
+        if (snis.length === 0) {
+            t.problems.add(t.at("snis"), snis, "lists no host name, so Kong would never pick this certificate", "list the names clients connect to, e.g. [\"api.254carbon.com\"]");
+        }
+        snis.forEach((n) => {
+            if (!SNI_NAME.test(n)) {
+                t.problems.add(t.at("snis"), n, "is not a host name (a leading *. wildcard is allowed)", "write it like api.254carbon.com or *.254carbon.com");
+            }
+        });
+        t.done();
+        return { secretName, snis };
+    });
+    const httpsOnly = r.boolean("httpsOnly", false);
+    if (httpsOnly && tls === undefined) {
+        r.problems.add(r.at("httpsOnly"), true, "redirects every client to https, but no certificate is configured (Kong would serve its self-generated one)", "set tls.secretName to the cert-manager TLS Secret and tls.snis, or set httpsOnly to false");
+    }
+    return { tls, httpsOnly };
 }
 
 /**
@@ -509,6 +583,7 @@ export function parseGatewayConfig(r: Reader, catalog: Catalog): GatewayModel {
         consumers,
         plugins: parsePlugins(r, consumers, catalog, jwtRequired),
         database: parseDatabase(r.child("database")),
+        edge: parseEdge(r),
     };
     r.done();
 

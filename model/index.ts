@@ -7,6 +7,7 @@ import { GATEWAY_SECRET_KEY_PATTERN, GATEWAY_SECRET_KEYS, GatewayModel, gatewayS
 import { MeshModel, parseMeshConfig } from "./mesh";
 import { GRAFANA_AUTH_KEY, ObservabilityModel, parseObservabilityConfig } from "./observability";
 import { Reader } from "./reader";
+import { bindWorkloads, parseWorkloadsConfig, WorkloadsModel } from "./workloads";
 
 /**
  * The one validated, typed model of a stack: its config plus the service catalog.
@@ -16,7 +17,7 @@ import { Reader } from "./reader";
 export const PROJECT = "service-integration";
 
 /** Config keys holding structured settings (`service-integration:<key>`). */
-export const SETTING_KEYS = ["kubernetes", "components", "catalog", "protect", "mesh", "gateway", "events", "observability"] as const;
+export const SETTING_KEYS = ["kubernetes", "components", "catalog", "protect", "mesh", "gateway", "events", "observability", "workloads"] as const;
 
 /**
  * Config keys that hold secrets. They are never part of the model: components read them with
@@ -58,6 +59,8 @@ export interface PlatformModel {
     readonly protect: boolean;
     readonly kubernetes: KubernetesModel;
     readonly mesh: MeshModel;
+    /** The workloads this program does not own, as their charts and operators run them (model/workloads.ts). */
+    readonly workloads: WorkloadsModel;
     /** Present when the gateway component is on. */
     readonly gateway?: GatewayModel;
     /** Present when the events component is on. */
@@ -136,6 +139,8 @@ export function buildModel(input: ModelInput): PlatformModel {
     }
 
     const mesh = parseMeshConfig(root("mesh"), catalog);
+    const workloads = parseWorkloadsConfig(root("workloads"), catalog, mesh.active.name);
+    const boundCatalog = bindWorkloads(catalog, workloads, problems);
     // A switched-off component's settings are not read: they may be absent, or kept for switching it back on.
     const area = <T>(key: ComponentName & (typeof SETTING_KEYS)[number], parse: (r: Reader) => T): T | undefined => (components[key] ? parse(root(key)) : undefined);
     const gateway = area("gateway", (r) => parseGatewayConfig(r, catalog));
@@ -146,7 +151,8 @@ export function buildModel(input: ModelInput): PlatformModel {
     return {
         stack: input.stack,
         catalogSource,
-        catalog,
+        catalog: boundCatalog,
+        workloads,
         components,
         protect,
         kubernetes,

@@ -5,6 +5,7 @@
  */
 import * as http from "node:http";
 import * as https from "node:https";
+import { redactSecrets, secretForms } from "../components/gateway/kong/client";
 
 export interface TlsOptions {
     /** PEM CA bundle to trust instead of the system roots. */
@@ -25,6 +26,26 @@ export interface HttpRequest {
     readonly tls?: TlsOptions;
     /** Whole-request timeout; default 10 s. */
     readonly timeoutMs?: number;
+    /** Further secret values (beyond credential headers) that must never come back in a body. */
+    readonly secrets?: readonly string[];
+}
+
+/** Request headers whose values are credentials: a body that reflects them is blanked out before anyone reads it. */
+const CREDENTIAL_HEADER = /^(authorization|proxy-authorization|cookie|kong-admin-token|x-api-key|.*-token)$/i;
+
+/** Every credential this request sends, in every form an echo could take. */
+function sentSecrets(headers: Readonly<Record<string, string>>, extra: readonly string[] = []): string[] {
+    const values = Object.entries(headers)
+        .filter(([name]) => CREDENTIAL_HEADER.test(name))
+        .flatMap(([, v]) => {
+            // "Bearer x" / "Basic b64": the credential part alone is also a secret, and a Basic one decodes to user:password.
+            const parts = v.split(/\s+/, 2);
+            const cred = parts.length === 2 ? parts[1] : undefined;
+            const decoded = parts[0]?.toLowerCase() === "basic" && cred !== undefined ? Buffer.from(cred, "base64").toString("utf8") : undefined;
+            return [v, cred, decoded, decoded?.slice(decoded.indexOf(":") + 1)];
+        })
+        .filter((x): x is string => x !== undefined);
+    return secretForms([...values, ...extra]);
 }
 
 export interface HttpResponse {
@@ -91,6 +112,7 @@ export function request(url: string, req: HttpRequest = {}): Promise<HttpRespons
     if (req.body !== undefined) {
         headers["content-length"] = String(Buffer.byteLength(req.body));
     }
+    const secrets = sentSecrets(headers, req.secrets);
     const options: https.RequestOptions = {
         method: req.method ?? "GET",
         protocol: parsed.protocol,
@@ -132,7 +154,13 @@ export function request(url: string, req: HttpRequest = {}): Promise<HttpRespons
                 if (!settled) {
                     settled = true;
                     clearTimeout(timer);
-                    resolve({ url, status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") });
+                    // No API verify reads legitimately answers with the caller's own credential: an echo is blanked out
+                    // here, so no check's message can ever quote it.
+                    const body = redactSecrets(Buffer.concat(chunks).toString("utf8"), secrets);
+                    const scrubbed = Object.fromEntries(
+                        Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.map((x) => redactSecrets(x, secrets)) : v === undefined ? v : redactSecrets(v, secrets)]),
+                    );
+                    resolve({ url, status: res.statusCode ?? 0, headers: scrubbed, body });
                 }
             });
             res.on("error", (e) => fail(describeNetworkError(e)));

@@ -47,6 +47,18 @@ export interface ApiGatewayArgs {
     readonly protect?: boolean;
     /** Stack name for the ownership tag `stack:<stack>`; defaults to pulumi.getStack(). */
     readonly stack?: string;
+    /**
+     * The stack's Kubernetes credentials, the same the Kubernetes provider uses: the Kong provider port-forwards to a
+     * Kong pod with them (unless `admin.url` names a direct Admin API).
+     */
+    readonly kubernetesAccess?: KubernetesAccess;
+}
+
+/** Kubeconfig (secret content, or a path read where the operation runs) and the context to use. */
+export interface KubernetesAccess {
+    readonly kubeconfig?: pulumi.Input<string>;
+    readonly kubeconfigPath?: string;
+    readonly context: string;
 }
 
 const PREFIX_DIR = "/kong_prefix";
@@ -104,8 +116,8 @@ export class ApiGateway extends pulumi.ComponentResource {
     readonly deck: string;
     readonly proxyServiceName: pulumi.Output<string>;
     readonly adminServiceName: pulumi.Output<string>;
-    /** The Admin API URL Pulumi uses (from the model). */
-    readonly adminUrl: string;
+    /** The direct Admin API URL Pulumi uses, when the model sets one (otherwise the provider port-forwards). */
+    readonly adminUrl?: string;
     readonly databaseSecretName: pulumi.Output<string>;
     /** HS* JWT secrets by credential key (secret); empty when entities are not managed. */
     readonly jwtSecrets: pulumi.Output<Record<string, string>>;
@@ -250,8 +262,9 @@ export class ApiGateway extends pulumi.ComponentResource {
                                     env: [
                                         ...dbEnv,
                                         { name: "KONG_PROXY_LISTEN", value: `0.0.0.0:${p.proxyHttp}, 0.0.0.0:${p.proxyHttps} http2 ssl` },
-                                        // Plain HTTP inside the pod; who may reach it is decided by NetworkPolicy and AuthorizationPolicy.
-                                        { name: "KONG_ADMIN_LISTEN", value: `0.0.0.0:${p.admin}` },
+                                        // The pod's loopback only: the Admin API is reached through the Kubernetes API's
+                                        // port-forward (pods/portforward RBAC decides who), never over the pod network.
+                                        { name: "KONG_ADMIN_LISTEN", value: `127.0.0.1:${p.admin}` },
                                         { name: "KONG_STATUS_LISTEN", value: `0.0.0.0:${p.status}` },
                                         { name: "KONG_ADMIN_GUI_LISTEN", value: "off" },
                                         { name: "KONG_NGINX_WORKER_PROCESSES", value: String(model.workerProcesses) },
@@ -408,7 +421,7 @@ export class ApiGateway extends pulumi.ComponentResource {
         if (model.admin.manageEntities) {
             this.kong = new KongConfiguration(
                 "kong",
-                { declaration: this.declaration, connection: kongConnection(model, args.secrets), jwtSecrets: args.secrets.jwtSecrets },
+                { declaration: this.declaration, connection: kongConnection(model, args.secrets, args.kubernetesAccess), jwtSecrets: args.secrets.jwtSecrets },
                 { parent: this, dependsOn: [deployment, admin, finish] },
             );
             this.jwtSecrets = this.kong.jwtSecrets;
@@ -426,15 +439,32 @@ export class ApiGateway extends pulumi.ComponentResource {
     }
 }
 
-/** The provider's connection: URL and retry bound from the model, credentials as secrets. */
-export function kongConnection(model: GatewayModel, secrets: GatewaySecrets): pulumi.Output<KongConnection> {
-    const hasSecret = secrets.kongAdminToken !== undefined || secrets.kongAdminClientKey !== undefined;
+/** The Kong pods as the port-forward finds them: namespace, selector and the Admin API's loopback port. */
+export function kongTunnelTarget(): { namespace: string; selector: string; port: number } {
+    return { namespace: GATEWAY.namespace, selector: `app=${GATEWAY.app}`, port: GATEWAY.ports.admin };
+}
+
+/**
+ * The provider's connection: a port-forward through the Kubernetes API with the stack's credentials (or the model's
+ * direct URL), the retry bound, and the credentials as secrets.
+ */
+export function kongConnection(model: GatewayModel, secrets: GatewaySecrets, access?: KubernetesAccess): pulumi.Output<KongConnection> {
+    const url = model.admin.url;
+    if (url === undefined && access === undefined) {
+        throw new Error("the gateway needs the stack's Kubernetes credentials to reach Kong's Admin API through a port-forward (or set gateway.admin.url)");
+    }
+    const hasSecret = secrets.kongAdminToken !== undefined || secrets.kongAdminClientKey !== undefined || access?.kubeconfig !== undefined;
     const conn = pulumi
-        .all([secrets.kongAdminToken, secrets.kongAdminClientCert, secrets.kongAdminClientKey])
-        .apply(([token, cert, key]): KongConnection => {
+        .all([secrets.kongAdminToken, secrets.kongAdminClientCert, secrets.kongAdminClientKey, access?.kubeconfig])
+        .apply(([token, cert, key, kubeconfig]): KongConnection => {
             const tls = model.admin.caCertificate !== undefined || cert !== undefined ? { ca: model.admin.caCertificate, cert, key } : undefined;
+            const tunnel =
+                url === undefined && access !== undefined
+                    ? { ...kongTunnelTarget(), context: access.context, ...(kubeconfig !== undefined ? { kubeconfig } : { kubeconfigPath: access.kubeconfigPath }) }
+                    : undefined;
             return {
-                adminUrl: model.admin.url,
+                ...(url !== undefined ? { adminUrl: url } : {}),
+                ...(tunnel !== undefined ? { tunnel } : {}),
                 ...(token !== undefined ? { token } : {}),
                 ...(tls !== undefined ? { tls } : {}),
                 retry: { attempts: model.admin.retryAttempts },

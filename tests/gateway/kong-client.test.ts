@@ -149,7 +149,7 @@ describe("KongAdminClient without a reachable Admin API", () => {
         const message = (err as Error).message;
         expect(message).toContain(`Kong Admin API at http://127.0.0.1:${port} is unreachable`);
         expect(message).toContain("failed 3 times, last with ECONNREFUSED");
-        expect(message).toContain("kubectl -n kong port-forward svc/kong-admin 8001:8001");
+        expect(message).toContain("through the Kubernetes API: that a Kong pod is ready");
     });
 
     it("counts its attempts: exactly the bound, no more", async () => {

@@ -22,6 +22,7 @@
  */
 import type * as http from "node:http";
 import type * as https from "node:https";
+import type { KongTunnel } from "./tunnel";
 
 /**
  * Node's http/https, loaded when a request is made. Pulumi serializes the dynamic provider's closure; a module
@@ -44,8 +45,13 @@ export interface KongRetryPolicy {
 
 /** How to reach the Admin API. Token and client key are secrets: keep them in `pulumi.secret` outputs. */
 export interface KongConnection {
-    /** e.g. `http://127.0.0.1:8001` (a `kubectl port-forward` to `kong-admin`). May carry a path prefix. */
-    readonly adminUrl: string;
+    /**
+     * A direct Admin API URL (may carry a path prefix; never credentials). Unset when `tunnel` is set: the provider
+     * then reaches Kong through a port-forward of its own (./tunnel.ts) and the client gets the tunnel's URL.
+     */
+    readonly adminUrl?: string;
+    /** Reach the Admin API through the Kubernetes API (the default for stacks). */
+    readonly tunnel?: KongTunnel;
     /** Sent as `Kong-Admin-Token`. */
     readonly token?: string;
     /** PEM material for an https Admin API: CA to trust, and an optional client certificate and key (mTLS). */
@@ -106,7 +112,7 @@ export class KongUnreachableError extends Error {
         super(
             `Kong Admin API at ${adminUrl} is unreachable: ${method} ${path} failed ${attempts} times, last with ` +
                 `${(lastError as NodeJS.ErrnoException).code ?? lastError.message}. Check that the admin URL is right and reachable ` +
-                `from where Pulumi runs (e.g. that "kubectl -n kong port-forward svc/kong-admin 8001:8001" is running).`,
+                `from where Pulumi runs (through the Kubernetes API: that a Kong pod is ready and its Admin API listens on the pod's loopback).`,
         );
         this.name = "KongUnreachableError";
     }
@@ -120,17 +126,51 @@ interface RawResponse {
 /** Network errors worth another try. A plain array: Pulumi's closure serializer cannot rebuild a captured Set/Map. */
 const RETRYABLE_CODES: readonly string[] = ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ECONNABORTED", "UND_ERR_SOCKET"];
 
+/**
+ * Every form in which a secret could come back inside a response: raw, JSON-escaped (a reflected PEM key has its
+ * newlines as `\\n`) and, for multi-line secrets, each long line on its own.
+ */
+export function secretForms(secrets: readonly (string | undefined)[]): string[] {
+    const forms: string[] = [];
+    for (const s of secrets) {
+        if (s === undefined || s.length < 4) {
+            continue;
+        }
+        forms.push(s, JSON.stringify(s).slice(1, -1));
+        forms.push(...s.split(/\r?\n/).filter((line) => line.length >= 16 && !/^-----(BEGIN|END) /.test(line)));
+    }
+    // Longest first, so a whole secret is replaced before one of its lines.
+    return [...new Set(forms)].sort((a, b) => b.length - a.length);
+}
+
+/** `text` with every form of every secret replaced by `[redacted]`. */
+export function redactSecrets(text: string, forms: readonly string[]): string {
+    let out = text;
+    for (const f of forms) {
+        out = out.split(f).join("[redacted]");
+    }
+    return out;
+}
+
+/**
+ * What an error message may say about a response body. Only Kong's own error shape (kong/db/errors.lua: `name`,
+ * `message`, `fields`) is quoted, and only after every secret this client sent was blanked out; anything else
+ * (an HTML page, a proxy's echo of the request) is never quoted: it is what a reflecting endpoint fills with the
+ * token it was sent. The connection's secrets are blanked out of every answer before it gets here (`once`).
+ */
 function describeBody(body: KongErrorBody | string | undefined): string {
     if (body === undefined) {
         return "(empty body)";
     }
-    if (typeof body === "string") {
-        return body;
+    const kongShaped = typeof body === "object" && body !== null && (typeof body.message === "string" || typeof body.name === "string");
+    if (!kongShaped) {
+        const size = typeof body === "string" ? body.length : JSON.stringify(body).length;
+        return `(a ${size}-character answer that is not a Kong error body; not shown, as it may echo credentials)`;
     }
     // Kong's own words first, then its field errors exactly as sent.
-    const head = [body.name, body.message].filter((x) => x !== undefined && x !== null).join(": ");
+    const head = [body.name, body.message].filter((x) => typeof x === "string").join(": ");
     const fields = body.fields !== undefined && body.fields !== null ? ` fields=${JSON.stringify(body.fields)}` : "";
-    return `${head || JSON.stringify(body)}${fields}`;
+    return `${head}${fields}`;
 }
 
 function isRetryableNetworkError(e: unknown): e is Error {
@@ -151,9 +191,14 @@ export class KongAdminClient {
     private readonly baseDelayMs: number;
     private readonly maxDelayMs: number;
     private readonly timeoutMs: number;
+    /** The connection's own secrets in every reflected form: no legitimate answer carries them back. */
+    private readonly connectionSecrets: readonly string[];
 
     constructor(private readonly conn: KongConnection) {
         let base: URL;
+        if (conn.adminUrl === undefined) {
+            throw new Error("the Kong client needs an admin URL: a direct one, or the tunnel's (see withKong in provider.ts)");
+        }
         try {
             base = new URL(conn.adminUrl);
         } catch {
@@ -162,11 +207,16 @@ export class KongAdminClient {
         if (base.protocol !== "http:" && base.protocol !== "https:") {
             throw new Error(`Kong admin URL ${conn.adminUrl} must be http:// or https://`);
         }
+        if (base.username !== "" || base.password !== "") {
+            // Said without the URL: it carries the credential.
+            throw new Error(`Kong admin URL ${base.protocol}//${base.host}${base.pathname} carries credentials in its user-info part; URLs end up in logs and state. Send the token as the secret kongAdminToken instead`);
+        }
         this.base = base;
         this.attempts = Math.max(1, conn.retry?.attempts ?? 6);
         this.baseDelayMs = conn.retry?.baseDelayMs ?? 250;
         this.maxDelayMs = conn.retry?.maxDelayMs ?? 8_000;
         this.timeoutMs = conn.timeoutMs ?? 30_000;
+        this.connectionSecrets = secretForms([conn.token, conn.tls?.key]);
     }
 
     /** Builds a request path from raw segments, escaping each (names may hold `~` or `.`). */
@@ -298,7 +348,7 @@ export class KongAdminClient {
             err.message = `${err.message} (after ${this.attempts} attempts)`;
             throw err;
         }
-        throw new KongUnreachableError(this.conn.adminUrl, this.attempts, lastError ?? new Error("unknown error"), method, path);
+        throw new KongUnreachableError(this.base.origin + this.base.pathname.replace(/\/+$/, ""), this.attempts, lastError ?? new Error("unknown error"), method, path);
     }
 
     private once(method: string, path: string, body?: Record<string, unknown>): Promise<RawResponse> {
@@ -326,7 +376,11 @@ export class KongAdminClient {
                 res.on("data", (c: Buffer) => chunks.push(c));
                 res.on("error", reject);
                 res.on("end", () => {
-                    const text = Buffer.concat(chunks).toString("utf8");
+                    const status = res.statusCode ?? 0;
+                    // A JWT secret in the request body comes back in a successful answer by design; in an error it
+                    // is an echo, so it is blanked out there too.
+                    const requestSecret = status >= 400 && typeof body?.secret === "string" ? body.secret : undefined;
+                    const text = redactSecrets(Buffer.concat(chunks).toString("utf8"), [...this.connectionSecrets, ...secretForms([requestSecret])]);
                     let parsed: unknown = undefined;
                     if (text.length > 0) {
                         try {
@@ -335,7 +389,7 @@ export class KongAdminClient {
                             parsed = text;
                         }
                     }
-                    resolve({ status: res.statusCode ?? 0, body: parsed });
+                    resolve({ status, body: parsed });
                 });
             });
             req.on("timeout", () => {

@@ -24,6 +24,18 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { KongAdminClient, KongConnection, KongEntity } from "./client";
+import { withTunnel } from "./tunnel";
+
+/**
+ * Runs `op` with a client for the connection: directly when it has an admin URL, else through a port-forward opened
+ * for this operation only (closed when it ends).
+ */
+export async function withKong<T>(conn: KongConnection, op: (client: KongAdminClient) => Promise<T>): Promise<T> {
+    if (conn.adminUrl !== undefined || conn.tunnel === undefined) {
+        return op(new KongAdminClient(conn));
+    }
+    return withTunnel(conn.tunnel, (adminUrl) => op(new KongAdminClient({ ...conn, adminUrl })));
+}
 
 export type KongKind = "service" | "route" | "plugin" | "consumer" | "jwt";
 
@@ -203,8 +215,8 @@ export function checkInputs(news: KongEntityInputs): pulumi.dynamic.CheckFailure
     if ((news.kind === "service" || news.kind === "consumer") && news.parent !== undefined) {
         failures.push({ property: "parent", reason: `a ${KIND_NOUN[news.kind]} has no parent` });
     }
-    if (!news.connection || typeof news.connection.adminUrl !== "string") {
-        failures.push({ property: "connection.adminUrl", reason: "is required (e.g. http://127.0.0.1:8001)" });
+    if (!news.connection || (typeof news.connection.adminUrl !== "string" && news.connection.tunnel === undefined)) {
+        failures.push({ property: "connection", reason: "needs a tunnel through the Kubernetes API (the default) or a direct adminUrl" });
     }
     return failures;
 }
@@ -233,28 +245,28 @@ export function diffEntity(olds: KongEntityOutputs, news: KongEntityInputs): pul
 }
 
 async function createEntity(inputs: KongEntityInputs): Promise<pulumi.dynamic.CreateResult<KongEntityOutputs>> {
-    const client = new KongAdminClient(inputs.connection);
     const path = entityPath(inputs.kind, inputs.key, inputs.parent);
     const what = describeEntity(inputs.kind, inputs.key, inputs.parent);
-    const existing = await client.get(path);
-    if (existing && !ownedBy(existing, inputs.ownerTags)) {
-        throw new Error(
-            `${what} already exists — import or rename. It is not tagged ${inputs.ownerTags.join(", ")}, so this stack does not own it. ` +
-                `To adopt it, add those tags to it (PATCH ${path} with {"tags": ${JSON.stringify(inputs.ownerTags)}}) and run again; ` +
-                `otherwise give the resource another name.`,
-        );
-    }
-    // An owned entity that exists already is a create that was interrupted after Kong applied it: PUT converges it.
-    const entity = await client.put(path, wireBody(inputs, inputs.secret), what);
-    return { id: entity.id, outs: outputsFrom(inputs, entity, inputs.secret) };
+    return withKong(inputs.connection, async (client) => {
+        const existing = await client.get(path);
+        if (existing && !ownedBy(existing, inputs.ownerTags)) {
+            throw new Error(
+                `${what} already exists — import or rename. It is not tagged ${inputs.ownerTags.join(", ")}, so this stack does not own it. ` +
+                    `To adopt it, add those tags to it (PATCH ${path} with {"tags": ${JSON.stringify(inputs.ownerTags)}}) and run again; ` +
+                    `otherwise give the resource another name.`,
+            );
+        }
+        // An owned entity that exists already is a create that was interrupted after Kong applied it: PUT converges it.
+        const entity = await client.put(path, wireBody(inputs, inputs.secret), what);
+        return { id: entity.id, outs: outputsFrom(inputs, entity, inputs.secret) };
+    });
 }
 
 async function readEntity(id: string, props?: KongEntityOutputs): Promise<pulumi.dynamic.ReadResult<KongEntityOutputs>> {
     if (!props || !props.connection) {
         throw new Error(`cannot read Kong entity ${id} without its previous state (connection, kind and key)`);
     }
-    const client = new KongAdminClient(props.connection);
-    const entity = await client.get(entityPath(props.kind, props.key, props.parent));
+    const entity = await withKong(props.connection, (client) => client.get(entityPath(props.kind, props.key, props.parent)));
     if (entity === undefined) {
         // Gone from Kong: no id tells Pulumi to drop it from state (and plan a create on the next up).
         return {};
@@ -268,16 +280,16 @@ async function readEntity(id: string, props?: KongEntityOutputs): Promise<pulumi
 }
 
 async function updateEntity(_id: string, olds: KongEntityOutputs, news: KongEntityInputs): Promise<pulumi.dynamic.UpdateResult<KongEntityOutputs>> {
-    const client = new KongAdminClient(news.connection);
     // PUT replaces: without a secret Kong would generate a new one, so a generated JWT secret is carried over.
     const secret = news.secret ?? olds.secret;
-    const entity = await client.put(entityPath(news.kind, news.key, news.parent), wireBody(news, secret), describeEntity(news.kind, news.key, news.parent));
+    const entity = await withKong(news.connection, (client) =>
+        client.put(entityPath(news.kind, news.key, news.parent), wireBody(news, secret), describeEntity(news.kind, news.key, news.parent)),
+    );
     return { outs: outputsFrom(news, entity, secret) };
 }
 
 async function deleteEntity(_id: string, props: KongEntityOutputs): Promise<void> {
-    const client = new KongAdminClient(props.connection);
-    await client.delete(entityPath(props.kind, props.key, props.parent));
+    await withKong(props.connection, (client) => client.delete(entityPath(props.kind, props.key, props.parent)));
 }
 
 /** The provider object Pulumi serializes for every Kong resource. */

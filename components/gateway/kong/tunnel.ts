@@ -1,0 +1,194 @@
+/**
+ * Kong's Admin API through the Kubernetes API: a port-forward the provider opens itself, to a ready Kong pod, for
+ * the duration of one operation. Who may configure Kong is then exactly who holds `create` on `pods/portforward`
+ * in Kong's namespace; the Admin API listens on the pod's loopback only and never on the pod network.
+ *
+ * Upstream behaviour relied on:
+ * - `@kubernetes/client-node` 1.4.0 `PortForward.portForward(ns, pod, [port], out, err, in)` opens
+ *   `GET /api/v1/namespaces/<ns>/pods/<pod>/portforward?ports=<port>` as a WebSocket (channel protocols
+ *   v5/v4.channel.k8s.io); each stream starts with two bytes of port number, even streams carry data, odd ones the
+ *   kubelet's error text (dist/portforward.js).
+ * - The API server authorizes that request as verb `create` on resource `pods`, subresource `portforward`
+ *   (kubectl's port-forward needs the same, plus `get` on `pods`); a SelfSubjectAccessReview
+ *   (`authorization.k8s.io/v1`) asks that question without side effects.
+ * - A pod is ready when its `Ready` condition is `True` (core/v1 PodCondition).
+ *
+ * Pulumi serializes the dynamic provider with its closure: the client is `require`d inside the functions, and nothing
+ * here captures a module object.
+ */
+import type * as k8s from "@kubernetes/client-node";
+import type * as net from "node:net";
+
+/** Where the Admin API is, as the Kubernetes API sees it. The kubeconfig is a secret. */
+export interface KongTunnel {
+    /** Kubeconfig YAML (from the secret `kubeconfig`), or read from `kubeconfigPath` when the operation runs. */
+    readonly kubeconfig?: string;
+    readonly kubeconfigPath?: string;
+    /** Context to use (required: the ambient current-context is never used). */
+    readonly context: string;
+    readonly namespace: string;
+    /** Label selector of Kong's pods, e.g. `app=kong`. */
+    readonly selector: string;
+    /** The Admin API's port on the pod's loopback. */
+    readonly port: number;
+    /** How long to wait for a ready Kong pod (default 300 s): the Deployment may still be rolling out. */
+    readonly readyTimeoutMs?: number;
+}
+
+/** The identity lacks a permission the tunnel needs; the message names it. */
+export class KongTunnelForbiddenError extends Error {
+    constructor(
+        readonly verb: string,
+        readonly resource: string,
+        readonly namespace: string,
+        context: string,
+        reason: string,
+    ) {
+        super(
+            `the Kubernetes identity of context ${context} may not ${verb} ${resource} in namespace ${namespace}${reason ? ` (${reason})` : ""}. ` +
+                `Configuring Kong goes through a port-forward to a Kong pod: grant this identity a Role in ${namespace} with ` +
+                `{apiGroups: [""], resources: ["pods/portforward"], verbs: ["create"]} and {apiGroups: [""], resources: ["pods"], verbs: ["get", "list"]}`,
+        );
+        this.name = "KongTunnelForbiddenError";
+    }
+}
+
+function clientNode(): typeof k8s {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require("@kubernetes/client-node") as typeof k8s;
+}
+
+function expandHome(path: string): string {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return path.startsWith("~/") ? `${(require("node:os") as typeof import("node:os")).homedir()}${path.slice(1)}` : path;
+}
+
+/** The stack's kubeconfig with its context selected; never the ambient one. */
+export function loadKubeConfig(t: KongTunnel): k8s.KubeConfig {
+    const { KubeConfig } = clientNode();
+    const kc = new KubeConfig();
+    if (t.kubeconfig !== undefined) {
+        kc.loadFromString(t.kubeconfig);
+    } else if (t.kubeconfigPath !== undefined) {
+        kc.loadFromFile(expandHome(t.kubeconfigPath));
+    } else {
+        throw new Error("the Kong tunnel needs the stack's kubeconfig (the secret kubeconfig or kubernetes.kubeconfigPath)");
+    }
+    if (kc.getContextObject(t.context) === null) {
+        throw new Error(`the stack's kubeconfig has no context ${t.context}; it has ${kc.getContexts().map((c) => c.name).join(", ") || "none"}`);
+    }
+    kc.setCurrentContext(t.context);
+    return kc;
+}
+
+/** Asks the API server whether this identity may `verb` the resource in the namespace (SelfSubjectAccessReview). */
+async function mayI(kc: k8s.KubeConfig, t: KongTunnel, verb: string, resource: string, subresource?: string): Promise<{ allowed: boolean; reason: string }> {
+    const { AuthorizationV1Api } = clientNode();
+    const api = kc.makeApiClient(AuthorizationV1Api);
+    const review = await api.createSelfSubjectAccessReview({
+        body: { apiVersion: "authorization.k8s.io/v1", kind: "SelfSubjectAccessReview", spec: { resourceAttributes: { namespace: t.namespace, verb, resource, ...(subresource ? { subresource } : {}) } } },
+    });
+    return { allowed: review.status?.allowed === true, reason: review.status?.reason ?? "" };
+}
+
+/** Fails with the missing permission named, before any connection is tried. */
+export async function checkTunnelPermissions(kc: k8s.KubeConfig, t: KongTunnel): Promise<void> {
+    for (const [verb, resource, sub] of [
+        ["list", "pods", undefined],
+        ["create", "pods", "portforward"],
+    ] as const) {
+        const answer = await mayI(kc, t, verb, resource, sub);
+        if (!answer.allowed) {
+            throw new KongTunnelForbiddenError(verb, sub ? `${resource}/${sub}` : resource, t.namespace, t.context, answer.reason);
+        }
+    }
+}
+
+function isReady(pod: k8s.V1Pod): boolean {
+    return pod.metadata?.deletionTimestamp === undefined && pod.status?.phase === "Running" && (pod.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
+}
+
+/** A ready Kong pod's name, waiting (bounded) while the Deployment rolls out. */
+export async function readyPod(kc: k8s.KubeConfig, t: KongTunnel): Promise<string> {
+    const { CoreV1Api } = clientNode();
+    const api = kc.makeApiClient(CoreV1Api);
+    const deadline = Date.now() + (t.readyTimeoutMs ?? 300_000);
+    let seen = 0;
+    for (;;) {
+        const pods = await api.listNamespacedPod({ namespace: t.namespace, labelSelector: t.selector });
+        seen = pods.items.length;
+        const ready = pods.items.filter(isReady).map((p) => p.metadata?.name ?? "").filter((n) => n !== "");
+        if (ready.length > 0) {
+            return ready.sort()[0];
+        }
+        if (Date.now() >= deadline) {
+            throw new Error(
+                `no ready Kong pod (${t.selector}) in namespace ${t.namespace} after ${Math.round((t.readyTimeoutMs ?? 300_000) / 1000)} s (${seen} pod(s) found): ` +
+                    `look at kubectl -n ${t.namespace} get pods -l ${t.selector} and their events`,
+            );
+        }
+        await new Promise((r) => setTimeout(r, 2_000));
+    }
+}
+
+/** An open tunnel: a loopback listener whose every connection is a port-forward stream to the pod. */
+export interface OpenTunnel {
+    readonly url: string;
+    readonly pod: string;
+    close(): Promise<void>;
+}
+
+/** Opens the tunnel: permissions checked, a ready pod chosen, a listener on 127.0.0.1 forwarding to its port. */
+export async function openTunnel(t: KongTunnel): Promise<OpenTunnel> {
+    const kc = loadKubeConfig(t);
+    await checkTunnelPermissions(kc, t);
+    const pod = await readyPod(kc, t);
+    const { PortForward } = clientNode();
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const netm = require("node:net") as typeof net;
+    const forward = new PortForward(kc);
+    const sockets = new Set<net.Socket>();
+    const server = netm.createServer((socket) => {
+        sockets.add(socket);
+        socket.on("close", () => sockets.delete(socket));
+        // The kubelet's error channel (odd stream): a refused port in the pod ends this connection with its text.
+        const errors = new (require("node:stream") as typeof import("node:stream")).Writable({
+            write(chunk: Buffer, _enc, done) {
+                socket.destroy(new Error(`port-forward to ${t.namespace}/${pod}:${t.port}: ${chunk.toString("utf8").trim()}`));
+                done();
+            },
+        });
+        forward.portForward(t.namespace, pod, [t.port], socket, errors, socket).then(
+            (ws) => {
+                const w = ws as unknown as { on(e: string, f: () => void): void; close(): void };
+                w.on("close", () => socket.destroy());
+                socket.on("close", () => w.close());
+            },
+            (e: unknown) => socket.destroy(e instanceof Error ? e : new Error(String(e))),
+        );
+    });
+    await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(0, "127.0.0.1", () => resolve());
+    });
+    const port = (server.address() as net.AddressInfo).port;
+    return {
+        url: `http://127.0.0.1:${port}`,
+        pod,
+        close: () =>
+            new Promise<void>((resolve) => {
+                sockets.forEach((s) => s.destroy());
+                server.close(() => resolve());
+            }),
+    };
+}
+
+/** Runs `op` against the Admin API through a fresh tunnel, closed afterwards whatever happens. */
+export async function withTunnel<T>(t: KongTunnel, op: (adminUrl: string) => Promise<T>): Promise<T> {
+    const tunnel = await openTunnel(t);
+    try {
+        return await op(tunnel.url);
+    } finally {
+        await tunnel.close();
+    }
+}
