@@ -506,7 +506,8 @@ function parseAdmin(r: Reader, catalog: Catalog): GatewayModel["admin"] {
     const clientCertificate = r.boolean("clientCertificate", false);
     const caCertificate = r.optionalString("caCertificate");
     if ((clientCertificate || caCertificate !== undefined) && parsed?.protocol !== "https:") {
-        r.problems.add(r.at("url"), url, "is not an https URL, so client/CA certificates would never be used", "use an https:// admin URL, or remove clientCertificate/caCertificate");
+        const why = url === undefined ? "is unset: the port-forward reaches plain http on the pod's loopback" : "is plain http";
+        r.problems.add(r.at("url"), url, `${why}, so client/CA certificates would never be used`, "use a direct https:// admin URL, or remove clientCertificate/caCertificate");
     }
     const admin: GatewayModel["admin"] = {
         serviceType: "ClusterIP",

@@ -108,7 +108,8 @@ describe("gateway model", () => {
         expect(gatewayErrors({ ...DEV_GATEWAY, replicaz: 2 })).toContain("service-integration:gateway.replicaz: is not a known key");
         expect(gatewayErrors({ ...DEV_GATEWAY, proxy: { serviceType: "NodePort" } })).toContain("proxy.serviceType: must be one of ClusterIP, LoadBalancer");
         expect(gatewayErrors({ ...DEV_GATEWAY, admin: { url: "127.0.0.1:8001" } })).toContain("admin.url");
-        expect(gatewayErrors({ ...DEV_GATEWAY, admin: { clientCertificate: true } })).toContain("is plain http, so client/CA certificates would never be used");
+        expect(gatewayErrors({ ...DEV_GATEWAY, admin: { url: "http://127.0.0.1:8001", clientCertificate: true } })).toContain("is plain http, so client/CA certificates would never be used");
+        expect(gatewayErrors({ ...DEV_GATEWAY, admin: { clientCertificate: true } })).toContain("is unset: the port-forward reaches plain http on the pod's loopback");
     });
 
     it("reports every problem at once", () => {
