@@ -3,9 +3,10 @@
 #   actionlint  (workflow linter, issue 7)
 #   istioctl    (istioctl analyze --use-kube=false, issue 6)
 #   kube-score  (workload linter, issue 6; kube-linter is not served by the module proxy)
+#   cyclonus    (netpol-flows: the connectivity contract's NetworkPolicy engine, issue 12)
 # and links them into $TOOLS_BIN_DIR (default ~/.cache/254carbon/bin).
 #
-# Usage: scripts/tools/install-go-tools.sh [actionlint|istioctl|kube-score ...]
+# Usage: scripts/tools/install-go-tools.sh [actionlint|istioctl|kube-score|cyclonus ...]
 #        (no argument: all of them). Then: export PATH="$(scripts/tools/env.sh --bin):$PATH"
 # Cold build times on 2 cores are in scripts/tools/README.md (istioctl is the long one).
 set -euo pipefail
@@ -71,10 +72,33 @@ build_kube_score() {
     "-X main.version=${KUBE_SCORE_VERSION#v} -X main.commit=go-module -X main.date=unknown"
 }
 
+# netpol-flows is our own main (scripts/tools/netpol-flows/main.go) calling cyclonus's NetworkPolicy
+# simulator (pkg/matcher): cyclonus's CLI only prints tables, the contract needs verdicts with the deciding
+# policies as JSON. Built in a temp module that requires cyclonus at the pinned version; the cache key
+# includes the main's hash, so an edit rebuilds it.
+cyclonus_label() { echo "${CYCLONUS_VERSION}-$(sha256sum "$here/netpol-flows/main.go" | cut -c1-12)"; }
+build_cyclonus() {
+  local out="$1" work rc=0
+  work="$(mktemp -d "${TMPDIR:-/tmp}/254carbon-netpol.XXXXXX")"
+  (
+    set -euo pipefail
+    cd "$work"
+    cp "$here/netpol-flows/main.go" .
+    go mod init 254carbon.local/netpolflows >/dev/null 2>&1
+    go mod edit -require="$CYCLONUS_MODULE@$CYCLONUS_VERSION"
+    t_log "  resolving $CYCLONUS_MODULE@$CYCLONUS_VERSION (go mod tidy)"
+    go mod tidy >"$work/tidy.log" 2>&1 || { cat "$work/tidy.log" >&2; t_die "go mod tidy for netpol-flows failed"; }
+    t_log "  compiling netpol-flows (go build -p $TOOLS_BUILD_PROCS)"
+    GOMAXPROCS="$TOOLS_BUILD_PROCS" go build -p "$TOOLS_BUILD_PROCS" -ldflags="-s -w" -o "$out/netpol-flows" .
+  ) || rc=$?
+  rm -rf "$work"
+  [[ $rc -eq 0 ]] || t_die "netpol-flows build failed"
+}
+
 main() {
   t_require_go
   local -a tools=("$@")
-  [[ ${#tools[@]} -gt 0 ]] || tools=(actionlint kube-score istioctl)
+  [[ ${#tools[@]} -gt 0 ]] || tools=(actionlint kube-score istioctl cyclonus)
   local total_start tool
   total_start=$(date +%s)
   for tool in "${tools[@]}"; do
@@ -82,16 +106,18 @@ main() {
       actionlint) t_install actionlint "$ACTIONLINT_VERSION" actionlint build_actionlint ;;
       istioctl) t_install istioctl "$ISTIO_LABEL" istioctl build_istioctl ;;
       kube-score) t_install kube-score "$KUBE_SCORE_VERSION" kube-score build_kube_score ;;
+      cyclonus) t_install cyclonus "$(cyclonus_label)" netpol-flows build_cyclonus ;;
       kube-linter)
         t_die "kube-linter cannot be built here: the Go module proxy refuses golang.stackrox.io/kube-linter (403 'This module version is not available'); use kube-score"
         ;;
-      *) t_die "unknown tool '$tool' (known: actionlint istioctl kube-score)" ;;
+      *) t_die "unknown tool '$tool' (known: actionlint istioctl kube-score cyclonus)" ;;
     esac
   done
   t_log "done in $(($(date +%s) - total_start))s; binaries in $TOOLS_BIN_DIR:"
   local b
   for b in "${tools[@]}"; do
-    [[ -e "$TOOLS_BIN_DIR/$b" ]] && t_log "  $TOOLS_BIN_DIR/$b -> $(readlink "$TOOLS_BIN_DIR/$b")"
+    [[ "$b" == cyclonus ]] && b=netpol-flows
+    if [[ -e "$TOOLS_BIN_DIR/$b" ]]; then t_log "  $TOOLS_BIN_DIR/$b -> $(readlink "$TOOLS_BIN_DIR/$b")"; fi
   done
 }
 

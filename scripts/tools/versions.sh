@@ -26,6 +26,11 @@ ISTIO_LABEL=1.30-9739e10eb9d7
 KUBE_SCORE_MODULE=github.com/zegl/kube-score
 KUBE_SCORE_VERSION=v1.20.0
 
+# The NetworkPolicy engine of the connectivity contract (issue 12): cyclonus's simulator
+# (pkg/matcher), driven by our own main scripts/tools/netpol-flows/main.go.
+CYCLONUS_MODULE=github.com/mattfenwick/cyclonus
+CYCLONUS_VERSION=v0.5.6
+
 # --- Pulumi (install-pulumi.sh): must match the npm @pulumi/pulumi in package.json ---
 PULUMI_VERSION=v3.276.0
 # The Node.js language host lives in its own module since ~v3.70
