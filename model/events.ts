@@ -75,6 +75,33 @@ export const REMOVED_TOPIC_CONFIGS: Readonly<Record<string, string>> = {
     "message.downconversion.enable": "a no-op since Kafka 4.0 (down-conversion was removed); delete the key",
 };
 
+/**
+ * Values of the topic config `compression.type` (TopicConfig.COMPRESSION_TYPE_DOC / BrokerCompressionType, Kafka 4.2).
+ * The producer library compresses with the topic's codec, so the broker stores batches as they arrive instead of
+ * recompressing them; `producer` and `uncompressed` mean the library sends uncompressed batches.
+ */
+export const TOPIC_COMPRESSION_TYPES = ["uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"] as const;
+/** Producer-side codecs: the topic's `compression.type`, with `none` for `uncompressed`/`producer`/unset. */
+export const COMPRESSION_CODECS = ["none", "gzip", "snappy", "lz4", "zstd"] as const;
+export type CompressionCodec = (typeof COMPRESSION_CODECS)[number];
+
+/** Topic configs as the catalog declares them: the family's, overridden by the topic's own. */
+function catalogTopicConfig(catalog: TopicCatalog, topic: TopicSpec): Readonly<Record<string, string>> {
+    return { ...catalog.families[topic.family].config, ...topic.config };
+}
+
+/** The codec the producer library compresses a topic's batches with (one source: the topic's compression.type). */
+export function producerCompression(catalog: TopicCatalog, topic: TopicSpec): CompressionCodec {
+    const type = catalogTopicConfig(catalog, topic)["compression.type"];
+    return type === undefined || type === "uncompressed" || type === "producer" ? "none" : (type as CompressionCodec);
+}
+
+/** The topic's `max.message.bytes` when the catalog sets it (else the broker's default applies). */
+export function topicMaxMessageBytes(catalog: TopicCatalog, topic: TopicSpec): number | undefined {
+    const v = catalogTopicConfig(catalog, topic)["max.message.bytes"];
+    return v === undefined ? undefined : Number(v);
+}
+
 /** Kafka's own limit on topic name length (Topic.MAX_NAME_LENGTH). */
 export const MAX_TOPIC_NAME_LENGTH = 249;
 const TOPIC_NAME_CHARS = /^[a-zA-Z0-9._-]+$/;
@@ -229,6 +256,14 @@ function readTopicConfig(r: Reader, key: string): Record<string, string> {
                 "is not a Kafka topic config",
                 near.length > 0 ? `use one of ${near.join(", ")}` : `use a key from Kafka's topic configs, e.g. ${KAFKA_TOPIC_CONFIGS.slice(0, 4).join(", ")}`,
             );
+            continue;
+        }
+        if (name === "compression.type" && !(TOPIC_COMPRESSION_TYPES as readonly unknown[]).includes(value)) {
+            r.problems.add(where, value, `must be one of ${TOPIC_COMPRESSION_TYPES.join(", ")}`, `set ${where} to e.g. "lz4"`);
+            continue;
+        }
+        if (name === "max.message.bytes" && !((typeof value === "string" || typeof value === "number") && /^[1-9][0-9]*$/.test(String(value)))) {
+            r.problems.add(where, value, "must be a positive whole number of bytes", `set ${where} to e.g. "2097152"`);
             continue;
         }
         if (typeof value === "string" && value.length > 0) {

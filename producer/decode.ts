@@ -67,7 +67,7 @@ export class EventDecoder {
         if (fp !== undefined) {
             writer = this.schemas.byFingerprint(fp.replace(/^sha256:/, ""));
             if (!writer) {
-                throw new Error(`unknown writer schema fingerprint ${fp} (schema ${headers[HEADERS.schema] ?? "?"}): is schemas/history up to date?`);
+                throw new Error(`unknown writer schema fingerprint ${fp}: is schemas/history up to date?`);
             }
             body = message.value;
         } else if (message.value.length >= 5 && message.value[0] === 0) {
@@ -78,7 +78,7 @@ export class EventDecoder {
             }
             body = message.value.subarray(5);
         } else {
-            throw new Error(`message has neither a ${HEADERS.fingerprint} header nor the Confluent magic byte (content-type ${headers[HEADERS.contentType] ?? "none"})`);
+            throw new Error(`message has neither a ${HEADERS.fingerprint} header nor the Confluent magic byte`);
         }
         const cacheKey = writer.fingerprint;
         let entry = this.resolvers.get(cacheKey);

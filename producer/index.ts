@@ -3,7 +3,7 @@
  *
  *   const producer = new EventProducer({
  *       source: "data-ingestion-api",
- *       transport: new KafkaJsTransport({ brokers, clientId: "data-ingestion-api", ssl: true, sasl }),
+ *       transport: new PlatformaticTransport({ brokers, clientId: "data-ingestion-api", ssl: true, sasl }),
  *   });
  *   await producer.connect();
  *   await producer.data.send("data-ingestion", "data.ingestion.completed",
@@ -15,6 +15,7 @@ export * from "./events";
 export * from "./producer";
 export * from "./transport";
 export * from "./kafkajs";
+export * from "./platformatic";
 export * from "./decode";
 export * from "./schemas";
 export * from "./compat";

@@ -8,6 +8,8 @@
 #   scripts/kafka/kafka.sh restart            stop + start, keeping the data (topics and records survive)
 #   scripts/kafka/kafka.sh status             exit 0 and print "ready" when the broker answers, exit 3 otherwise
 #   scripts/kafka/kafka.sh bootstrap          print the bootstrap address (127.0.0.1:PORT)
+#   scripts/kafka/kafka.sh pid                print the broker's pid (exit 3 when not running); the fault tests
+#                                             SIGSTOP/SIGCONT it to make the broker's replies go missing
 #
 # `start` is idempotent: a broker already running and answering is left alone. `--fresh` wipes the data first.
 # Environment (all optional):
@@ -285,8 +287,14 @@ case "${1:-}" in
         ;;
     status) status ;;
     bootstrap) echo "$HOST:$PORT" ;;
+    pid)
+        if pid_alive; then cat "$PIDFILE"; else
+            echo "not running" >&2
+            exit 3
+        fi
+        ;;
     *)
-        echo "usage: $0 fetch|start [--fresh]|stop|restart|status|bootstrap" >&2
+        echo "usage: $0 fetch|start [--fresh]|stop|restart|status|bootstrap|pid" >&2
         exit 64
         ;;
 esac

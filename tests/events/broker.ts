@@ -1,8 +1,9 @@
 import { spawn, spawnSync } from "child_process";
 import * as net from "net";
 import * as path from "path";
-import { Admin, EachMessagePayload, Kafka, logLevel } from "kafkajs";
-import { EventsModel } from "../../model/events";
+import { Consumer, MessagesStreamModes } from "@platformatic/kafka";
+import { Admin, Kafka, logLevel } from "kafkajs";
+import { ResolvedTopic, TopicCatalog } from "../../model/events";
 
 /**
  * The real Kafka broker for the integration tests: scripts/kafka/kafka.sh (Apache Kafka 4.x jars from Maven Central,
@@ -97,7 +98,7 @@ export function kafkaClient(bootstrap: string, clientId: string): Kafka {
  * Creates the topic catalog's topics as the Pulumi program declares them (name, partitions, replication, config),
  * through the admin API; existing ones are deleted first so every run starts from empty topics.
  */
-export async function recreateTopics(admin: Admin, model: EventsModel): Promise<void> {
+export async function recreateTopics(admin: Admin, model: { readonly topics: readonly Pick<ResolvedTopic, "name" | "partitions" | "replicationFactor" | "config">[] }): Promise<void> {
     const names = model.topics.map((t) => t.name);
     const existing = (await admin.listTopics()).filter((t) => names.includes(t));
     if (existing.length > 0) {
@@ -126,38 +127,75 @@ export async function recreateTopics(admin: Admin, model: EventsModel): Promise<
     }
 }
 
-/** Consumes the topics from the beginning until `enough` says so, or fails after `timeoutMs`. */
+/**
+ * The topic catalog's topics under `prefix` (partitions and family/topic configs from catalog/topics.json, one
+ * replica), re-created empty: for tests that need the topics but not a stack's config.
+ */
+export async function createCatalogTopics(admin: Admin, catalog: TopicCatalog, prefix: string): Promise<void> {
+    const topics = catalog.topics.map((t) => ({
+        name: `${prefix}${t.name}`,
+        partitions: t.partitions,
+        replicationFactor: 1,
+        config: { ...catalog.families[t.family].config, ...t.config },
+    }));
+    await recreateTopics(admin, { topics });
+}
+
+export interface ConsumedMessage {
+    readonly topic: string;
+    readonly partition: number;
+    readonly message: { readonly key: Buffer | null; readonly value: Buffer | null; readonly headers: Record<string, Buffer>; readonly offset: string };
+}
+
+/**
+ * Consumes the topics from the beginning until `enough` says so, or fails after `timeoutMs`. Through
+ * @platformatic/kafka's consumer: the topics are lz4/zstd-compressed (catalog/topics.json), which kafkajs cannot read.
+ */
 export async function consume(
-    kafka: Kafka,
+    bootstrap: string,
     topics: readonly string[],
-    enough: (messages: readonly EachMessagePayload[]) => boolean,
+    enough: (messages: readonly ConsumedMessage[]) => boolean,
     timeoutMs = 60_000,
-): Promise<EachMessagePayload[]> {
-    const consumer = kafka.consumer({ groupId: `tests-${process.pid}-${Date.now()}-${Math.random().toString(16).slice(2)}`, allowAutoTopicCreation: false });
-    const messages: EachMessagePayload[] = [];
-    await consumer.connect();
+): Promise<ConsumedMessage[]> {
+    const consumer = new Consumer({
+        groupId: `tests-${process.pid}-${Date.now()}-${Math.random().toString(16).slice(2)}`,
+        clientId: "tests-consumer",
+        bootstrapBrokers: [bootstrap],
+        autocreateTopics: false,
+        sessionTimeout: 10_000,
+        heartbeatInterval: 500,
+    });
+    const messages: ConsumedMessage[] = [];
     try {
-        await consumer.subscribe({ topics: [...topics], fromBeginning: true });
+        const stream = await consumer.consume({ topics: [...topics], mode: MessagesStreamModes.EARLIEST, autocommit: false, maxWaitTime: 200 });
         await new Promise<void>((resolve, reject) => {
             const timer = setTimeout(() => reject(new Error(`consumed ${messages.length} message(s) in ${timeoutMs}ms, expected more`)), timeoutMs);
-            consumer
-                .run({
-                    eachMessage: async (payload) => {
-                        messages.push(payload);
-                        if (enough(messages)) {
-                            clearTimeout(timer);
-                            resolve();
-                        }
-                    },
-                })
-                .catch(reject);
-            if (enough(messages)) {
+            const finish = (): void => {
                 clearTimeout(timer);
                 resolve();
+            };
+            if (enough(messages)) {
+                finish();
+                return;
             }
+            stream.on("data", (m) => {
+                const headers: Record<string, Buffer> = {};
+                for (const [k, v] of m.headers) {
+                    headers[k.toString()] = v;
+                }
+                messages.push({ topic: m.topic, partition: m.partition, message: { key: m.key ?? null, value: m.value ?? null, headers, offset: String(m.offset) } });
+                if (enough(messages)) {
+                    finish();
+                }
+            });
+            stream.on("error", (e: Error) => {
+                clearTimeout(timer);
+                reject(e);
+            });
         });
+        await stream.close();
     } finally {
-        await consumer.disconnect();
+        await consumer.close(true);
     }
     return messages;
 }

@@ -120,6 +120,15 @@ describe("topic catalog", () => {
         expect(msg).toContain("topics[0].config.segment.byte: is not a Kafka topic config");
     });
 
+    it("rejects a compression.type Kafka does not know and a max.message.bytes that is not a byte count", () => {
+        const msg = catalogError((raw) => {
+            raw.families.audit.config = { "compression.type": "brotli" };
+            raw.topics[1].config = { "max.message.bytes": "1MB" };
+        });
+        expect(msg).toContain('families.audit.config.compression.type: must be one of uncompressed, zstd, lz4, snappy, gzip, producer (found "brotli")');
+        expect(msg).toMatch(/topics(\[1\]|\.data-quality)\.config\.max\.message\.bytes: must be a positive whole number of bytes/);
+    });
+
     it("rejects event types outside their family and a schema outside the family namespace", () => {
         const msg = catalogError((raw) => {
             raw.topics[0].eventTypes = ["ingestion.done"];
@@ -159,7 +168,7 @@ describe("service-integration:events", () => {
         expect(m.connection).toEqual({ bootstrapServers: DEV_EVENTS.bootstrapServers, tlsEnabled: false, sasl: undefined, kafkaVersion: "4.2.0" });
         const ingestion = m.topics.find((t) => t.key === "data-ingestion")!;
         expect(ingestion).toMatchObject({ name: "data-ingestion", partitions: 12, replicationFactor: 1 });
-        expect(ingestion.config).toEqual({ "cleanup.policy": "delete", "min.insync.replicas": "1", "retention.ms": String(86_400_000) });
+        expect(ingestion.config).toEqual({ "cleanup.policy": "delete", "compression.type": "lz4", "min.insync.replicas": "1", "retention.ms": String(86_400_000) });
         expect(m.topics.find((t) => t.key === "audit-data-access")!.config["retention.ms"]).toBe(String(30 * 86_400_000));
     });
 

@@ -4,10 +4,10 @@ import { loadTopicCatalog } from "../../model/events";
 import { EventDecoder } from "../../producer/decode";
 import { TopicKey } from "../../producer/events";
 import { murmur2, partitionForKey } from "../../producer/partition";
-import { CONTENT_TYPES, EventProducer, EventValidationError, HEADERS, ProducerClosedError } from "../../producer/producer";
+import { DeliveryError, EventProducer, EventValidationError, HEADERS, KAFKA_DEFAULT_MAX_MESSAGE_BYTES, ProducerClosedError, QueueFullError, SchemaIdSource } from "../../producer/producer";
 import { parseSchema, SchemaSet, standaloneSchema } from "../../producer/schemas";
 import { parseTraceparent, traceparentProblem } from "../../producer/trace";
-import { EventTransport, PartitionAck, TopicBatch } from "../../producer/transport";
+import { EventTransport, PartitionAck, TopicBatch, TopicMetadata, TransportSendError } from "../../producer/transport";
 import { keyOf, SAMPLES } from "./samples";
 
 const catalog = loadTopicCatalog();
@@ -23,10 +23,14 @@ class FakeTransport implements EventTransport {
     maxInflight = 0;
     gate: Promise<void> = Promise.resolve();
     fail: Error | undefined;
+    forced: boolean | undefined;
+    /** Partition counts the "cluster" reports; default: the catalog's. */
+    partitions: Record<string, number> = {};
     private offsets = new Map<string, number>();
 
-    async connect(): Promise<void> {
+    async connect(topics: readonly string[]): Promise<ReadonlyMap<string, TopicMetadata>> {
         this.connected = true;
+        return new Map(topics.map((t) => [t, { partitions: this.partitions[t] ?? catalog.topics.find((c) => t.endsWith(c.name))!.partitions }]));
     }
 
     async send(batches: readonly TopicBatch[]): Promise<PartitionAck[]> {
@@ -54,8 +58,9 @@ class FakeTransport implements EventTransport {
         }
     }
 
-    async disconnect(): Promise<void> {
+    async disconnect(force: boolean): Promise<void> {
         this.disconnected = true;
+        this.forced = force;
     }
 
     get messages(): number {
@@ -63,8 +68,7 @@ class FakeTransport implements EventTransport {
     }
 }
 
-async function open(extra: Partial<ConstructorParameters<typeof EventProducer>[0]> = {}): Promise<{ producer: EventProducer; transport: FakeTransport }> {
-    const transport = new FakeTransport();
+async function open(extra: Partial<ConstructorParameters<typeof EventProducer>[0]> = {}, transport = new FakeTransport()): Promise<{ producer: EventProducer; transport: FakeTransport }> {
     const producer = new EventProducer({ transport, source: "portal-services", topics: catalog, schemas, ...extra });
     await producer.connect();
     return { producer, transport };
@@ -168,9 +172,9 @@ describe("encoding and routing", () => {
             const sample = SAMPLES[t.name as TopicKey];
             const prepared = producer.prepare(t.name as TopicKey, sample.eventType as never, sample.payload as never, { correlationId: "corr-1" });
             const m = prepared.message;
-            expect(m.headers[HEADERS.contentType]).toBe(CONTENT_TYPES.avro);
             expect(m.headers[HEADERS.fingerprint]).toBe(`sha256:${schemas.currentVersion(t.schema).fingerprint}`);
-            expect(m.headers[HEADERS.schema]).toBe(t.schema);
+            // Only what the value does not carry: the envelope has type, id, source and correlation id.
+            expect(Object.keys(m.headers).sort()).toEqual([HEADERS.fingerprint, "traceparent"]);
             expect(m.key.toString()).toBe(keyOf(sample.payload, t.partitionKey));
             expect(m.partition).toBe(partitionForKey(m.key, t.partitions));
             const decoded = decoder.decode({ value: m.value, key: m.key, headers: m.headers });
@@ -180,13 +184,13 @@ describe("encoding and routing", () => {
     });
 
     it("uses the Confluent wire format when the schema id is known", async () => {
-        const { producer } = await open({ schemaIds: { "com.carbon254.events.audit.UserAction": 4242 } });
+        const ids: SchemaIdSource = { idsFor: async () => new Map([["com.carbon254.events.audit.UserAction", 4242]]) };
+        const { producer } = await open({ schemaIds: ids });
         const { eventType, payload } = SAMPLES["audit-user-actions"];
         const m = producer.prepare("audit-user-actions", eventType, payload).message;
         expect(m.value[0]).toBe(0);
         expect(m.value.readInt32BE(1)).toBe(4242);
-        expect(m.headers[HEADERS.contentType]).toBe(CONTENT_TYPES.confluent);
-        expect(m.headers[HEADERS.fingerprint]).toBeUndefined();
+        expect(Object.keys(m.headers)).toEqual(["traceparent"]);
         const body = m.value.subarray(5);
         expect(schemas.type("com.carbon254.events.audit.UserAction").fromBuffer(body).actor.id).toBe("user-42");
         const decoded = new EventDecoder(schemas, { "com.carbon254.events.audit.UserAction": 4242 }).decode({ value: m.value, headers: m.headers });
@@ -222,6 +226,39 @@ describe("encoding and routing", () => {
         }
         // A published value of Kafka's murmur2: Utils.murmur2("21".getBytes()) == -973932308.
         expect(murmur2(Buffer.from("21"))).toBe(-973932308);
+    });
+
+    it("partitions by the topic's partition count from the cluster's metadata, not the catalog's", async () => {
+        const transport = new FakeTransport();
+        transport.partitions = { "data-ingestion": 5 };
+        const { producer } = await open({}, transport);
+        expect(producer.topicState("data-ingestion")!.partitions).toBe(5);
+        const { eventType, payload } = SAMPLES["data-ingestion"];
+        for (let i = 0; i < 50; i++) {
+            const m = producer.prepare("data-ingestion", eventType, { ...payload, datasetId: `d-${i}` }).message;
+            expect(m.partition).toBe(partitionForKey(m.key, 5));
+        }
+    });
+
+    it("compresses with the topic family's compression.type from the catalog", async () => {
+        const { producer } = await open();
+        expect(producer.prepare("data-ingestion", SAMPLES["data-ingestion"].eventType, SAMPLES["data-ingestion"].payload).compression).toBe("lz4");
+        expect(producer.prepare("audit-api-calls", SAMPLES["audit-api-calls"].eventType, SAMPLES["audit-api-calls"].payload).compression).toBe("zstd");
+    });
+
+    it("rejects an event over the topic's max.message.bytes before sending, naming the limit", async () => {
+        const { producer, transport } = await open();
+        const { eventType, payload } = SAMPLES["data-quality"];
+        const huge = { ...payload, details: { blob: "x".repeat(KAFKA_DEFAULT_MAX_MESSAGE_BYTES) } };
+        const e = await rejection(producer.data.send("data-quality", eventType, huge));
+        expect(e.message).toMatch(/over the topic's max\.message\.bytes of 1048588/);
+        expect(transport.requests).toHaveLength(0);
+        // A topic that sets its own limit: that limit applies.
+        const small = { ...catalog, topics: catalog.topics.map((t) => (t.name === "data-quality" ? { ...t, config: { "max.message.bytes": "2000" } } : t)) };
+        const { producer: p2 } = await open({ topics: small });
+        const e2 = await rejection(p2.data.send("data-quality", eventType, { ...payload, details: { blob: "x".repeat(2000) } }));
+        expect(e2.message).toContain("max.message.bytes of 2000");
+        await expect(p2.data.send("data-quality", eventType, payload)).resolves.toBeDefined();
     });
 
     it("routes with the stack's topic prefix", async () => {
@@ -282,6 +319,7 @@ describe("delivery: one request in flight, batching, acks, shutdown", () => {
         await producer.data.sendBatch("data-quality", Array.from({ length: 40 }, () => ({ eventType, payload })));
         expect(transport.requests.length).toBeGreaterThan(2);
         for (const r of transport.requests) {
+            expect(r.flatMap((b) => b.messages).length).toBeGreaterThan(0);
             const bytes = r.flatMap((b) => b.messages).reduce((n, m) => n + m.value.length + m.key.length, 0);
             expect(bytes).toBeLessThanOrEqual(1000);
         }
@@ -289,9 +327,58 @@ describe("delivery: one request in flight, batching, acks, shutdown", () => {
 
     it("fails every event of a request the transport could not deliver", async () => {
         const { producer, transport } = await open();
-        transport.fail = new Error("KafkaJSNumberOfRetriesExceeded");
+        transport.fail = new TransportSendError("produce failed: NOT_ENOUGH_REPLICAS", "failed", ["NOT_ENOUGH_REPLICAS"]);
         const { eventType, payload } = SAMPLES["system-health"];
-        await expect(producer.system.send("system-health", eventType, payload)).rejects.toThrow("KafkaJSNumberOfRetriesExceeded");
+        const sent = producer.system.send("system-health", eventType, payload);
+        await expect(sent).rejects.toBeInstanceOf(DeliveryError);
+        await expect(sent).rejects.toMatchObject({ outcome: "failed", brokerErrors: ["NOT_ENOUGH_REPLICAS"] });
+        transport.fail = new Error("socket hang up");
+        await expect(producer.system.send("system-health", eventType, payload)).rejects.toMatchObject({ outcome: "unknown" });
+    });
+
+    it("bounds the queue in events and in bytes: beyond either, send rejects at once and nothing of the call is queued", async () => {
+        const transport = new FakeTransport();
+        transport.gate = new Promise(() => undefined); // the broker never answers
+        const { producer } = await open({ maxQueuedEvents: 10, maxQueuedBytes: 1_000_000 }, transport);
+        const { eventType, payload } = SAMPLES["data-ingestion"];
+        const accepted = Array.from({ length: 10 }, () => producer.data.send("data-ingestion", eventType, payload));
+        accepted.forEach((p) => p.catch(() => undefined));
+        await expect(producer.data.send("data-ingestion", eventType, payload)).rejects.toBeInstanceOf(QueueFullError);
+        await expect(producer.data.send("data-ingestion", eventType, payload)).rejects.toThrow(/maxQueuedEvents = 10/);
+        expect(producer.pending().events).toBe(10);
+        const t2 = new FakeTransport();
+        t2.gate = new Promise(() => undefined);
+        const { producer: p2 } = await open({ maxQueuedEvents: 1000, maxQueuedBytes: 2_000 }, t2);
+        const first = p2.data.send("data-ingestion", eventType, payload);
+        first.catch(() => undefined);
+        const bytes = p2.pending().bytes;
+        expect(bytes).toBeGreaterThan(0);
+        const errors: unknown[] = [];
+        for (let i = 0; i < Math.ceil(2_000 / bytes) + 1; i++) {
+            p2.data.send("data-ingestion", eventType, payload).catch((e: unknown) => errors.push(e));
+        }
+        await new Promise((r) => setTimeout(r, 20));
+        expect(errors.length).toBeGreaterThan(0);
+        expect(errors.every((e) => e instanceof QueueFullError && /maxQueuedBytes = 2000/.test(e.message))).toBe(true);
+        expect(p2.pending().bytes).toBeLessThanOrEqual(2_000);
+    });
+
+    it("close(timeoutMs) returns by its deadline against a stalled transport and reports what it did not deliver", async () => {
+        const transport = new FakeTransport();
+        transport.gate = new Promise(() => undefined);
+        const { producer } = await open({ maxBatchMessages: 2 }, transport);
+        const { eventType, payload } = SAMPLES["data-ingestion"];
+        const sends = Array.from({ length: 5 }, () => producer.data.send("data-ingestion", eventType, payload).catch((e: Error) => e));
+        await new Promise((r) => setImmediate(r));
+        const t0 = Date.now();
+        const report = await producer.close(200);
+        expect(Date.now() - t0).toBeLessThan(1_000);
+        expect(report.flushed).toBe(false);
+        expect(report.unknown).toHaveLength(1); // the first send went out alone; the other four queued behind it
+        expect(report.notSent).toHaveLength(4);
+        expect(transport.forced).toBe(true);
+        const notSent = (await Promise.all(sends.slice(1))) as DeliveryError[];
+        expect(notSent.every((e) => e instanceof DeliveryError && e.outcome === "not-sent")).toBe(true);
     });
 
     it("close() flushes what was accepted, then disconnects, and refuses new events", async () => {
@@ -304,9 +391,10 @@ describe("delivery: one request in flight, batching, acks, shutdown", () => {
         await new Promise((r) => setImmediate(r));
         expect(transport.disconnected).toBe(false);
         release();
-        await closing;
+        await expect(closing).resolves.toEqual({ flushed: true, notSent: [], unknown: [] });
         await expect(Promise.all(pending)).resolves.toHaveLength(2);
         expect(transport.disconnected).toBe(true);
+        expect(transport.forced).toBe(false);
         await expect(producer.system.send("security-events", eventType, payload)).rejects.toBeInstanceOf(ProducerClosedError);
     });
 

@@ -1,0 +1,168 @@
+import type { ConnectionOptions } from "tls";
+import { ProduceAcks, Producer, type SASLOptions } from "@platformatic/kafka";
+import type { SaslMechanism } from "../model/events";
+import { EventTransport, PartitionAck, SendOutcome, TopicBatch, TopicMetadata, TransportSendError } from "./transport";
+
+/**
+ * The @platformatic/kafka implementation of {@link EventTransport} (why this client: producer/README.md).
+ *
+ * The property the library relies on: after a produce that failed, @platformatic/kafka 2.12.1 drops its idempotent
+ * producer state (`#producerInfo = undefined; #sequences.clear()` in dist/clients/producer/producer.js, the error
+ * branch of `#performSend`), so the next send runs InitProducerId and starts a fresh producer id at sequence 0. The
+ * broker can therefore never take a later event for a duplicate of an unacknowledged one — the phantom delivery
+ * kafkajs 2.2.4 produced. tests/events/faults.integration.test.ts proves it on a real broker.
+ */
+
+export interface PlatformaticTransportOptions {
+    /** host:port list; for the platform's clusters, the `events.bootstrapServers` stack output. */
+    readonly brokers: readonly string[];
+    readonly clientId: string;
+    /** true, or TLS options (the broker's CA as `ca`, a client certificate); false/absent = plaintext. */
+    readonly ssl?: boolean | ConnectionOptions;
+    readonly sasl?: { readonly mechanism: SaslMechanism; readonly username: string; readonly password: string };
+    /**
+     * Retries of one request before its events fail (bounded: a caller learns about an outage instead of waiting
+     * forever). With the defaults a request keeps retrying for about a minute, long enough for a broker restart.
+     */
+    readonly retries?: number;
+    readonly initialRetryTimeMs?: number;
+    readonly maxRetryTimeMs?: number;
+    /** Time the broker may take to replicate a produce request (acks=all), sent in the request. */
+    readonly ackTimeoutMs?: number;
+    readonly connectionTimeoutMs?: number;
+    /** Time without an answer after which a request counts as lost (then retried). */
+    readonly requestTimeoutMs?: number;
+}
+
+export const DEFAULT_RETRIES = 10;
+
+const SASL_NAMES: Record<SaslMechanism, SASLOptions["mechanism"]> = {
+    plain: "PLAIN",
+    "scram-sha256": "SCRAM-SHA-256",
+    "scram-sha512": "SCRAM-SHA-512",
+};
+
+interface ErrorLike {
+    readonly code?: unknown;
+    readonly apiId?: unknown;
+    readonly errors?: unknown;
+    readonly cause?: unknown;
+    readonly message?: unknown;
+}
+
+/** Every error of a (nested) MultipleErrors chain, leaves only. */
+function leafErrors(error: unknown, out: ErrorLike[] = [], depth = 0): ErrorLike[] {
+    if (error === null || typeof error !== "object" || depth > 8) {
+        return out;
+    }
+    const e = error as ErrorLike;
+    if (Array.isArray(e.errors) && e.errors.length > 0) {
+        e.errors.forEach((inner) => leafErrors(inner, out, depth + 1));
+    } else if (e.cause !== undefined && e.apiId === undefined) {
+        leafErrors(e.cause, out, depth + 1);
+        out.push(e);
+    } else {
+        out.push(e);
+    }
+    return out;
+}
+
+/** `failed` only when every attempt got an answer from the broker; any timeout or lost connection makes it `unknown`. */
+export function classifySendError(error: unknown): { outcome: SendOutcome; brokerErrors: string[] } {
+    const leaves = leafErrors(error);
+    const brokerErrors = [...new Set(leaves.map((l) => l.apiId).filter((id): id is string => typeof id === "string"))];
+    const unanswered = leaves.some((l) => l.apiId === undefined && l.code !== "PLT_KFK_USER");
+    return { outcome: unanswered || brokerErrors.length === 0 ? "unknown" : "failed", brokerErrors };
+}
+
+function describe(error: unknown): string {
+    const leaves = leafErrors(error);
+    const messages = [...new Set(leaves.map((l) => (typeof l.apiId === "string" ? l.apiId : String(l.message ?? l.code ?? "error"))))];
+    return messages.join("; ");
+}
+
+export class PlatformaticTransport implements EventTransport {
+    private readonly producer: Producer<Buffer, Buffer, string, string>;
+    private readonly brokers: readonly string[];
+
+    constructor(options: PlatformaticTransportOptions) {
+        this.brokers = options.brokers;
+        const initial = options.initialRetryTimeMs ?? 300;
+        const max = options.maxRetryTimeMs ?? 10_000;
+        const tls = options.ssl === true ? {} : options.ssl === false ? undefined : options.ssl;
+        this.producer = new Producer<Buffer, Buffer, string, string>({
+            clientId: options.clientId,
+            bootstrapBrokers: [...options.brokers],
+            ...(tls !== undefined ? { tls } : {}),
+            ...(options.sasl !== undefined ? { sasl: { mechanism: SASL_NAMES[options.sasl.mechanism], username: options.sasl.username, password: options.sasl.password } } : {}),
+            // Exactly once per partition within a producer id: the broker drops a retried batch it already has.
+            idempotent: true,
+            acks: ProduceAcks.ALL,
+            // Topics come from the topic catalog through Pulumi; a typo must fail, not create a topic.
+            autocreateTopics: false,
+            retries: options.retries ?? DEFAULT_RETRIES,
+            // Exponential back-off, capped.
+            retryDelay: (_client: unknown, _op: string, attempt: number) => Math.min(max, initial * 2 ** Math.max(0, attempt - 1)),
+            timeout: options.ackTimeoutMs ?? 30_000,
+            connectTimeout: options.connectionTimeoutMs ?? 3_000,
+            requestTimeout: options.requestTimeoutMs ?? 10_000,
+            // Header keys and values are strings; the library encodes key and value itself.
+            serializers: { headerKey: (k?: string) => (k === undefined ? undefined : Buffer.from(k)), headerValue: (v?: string) => (v === undefined ? undefined : Buffer.from(v)) },
+        });
+    }
+
+    async connect(topics: readonly string[]): Promise<ReadonlyMap<string, TopicMetadata>> {
+        let metadata;
+        try {
+            metadata = await this.producer.metadata({ topics: [...topics], autocreateTopics: false });
+        } catch (e) {
+            throw new Error(`cannot read the metadata of topics ${topics.join(", ")} from ${this.brokers.join(",")}: ${describe(e)}`, { cause: e });
+        }
+        const out = new Map<string, TopicMetadata>();
+        const missing: string[] = [];
+        for (const t of topics) {
+            const m = metadata.topics.get(t);
+            if (m === undefined) {
+                missing.push(t);
+            } else {
+                out.set(t, { partitions: m.partitionsCount });
+            }
+        }
+        if (missing.length > 0) {
+            throw new Error(`the cluster has no topic ${missing.join(", ")}: create it through the Pulumi program (catalog/topics.json), or check the topicPrefix`);
+        }
+        return out;
+    }
+
+    async send(batches: readonly TopicBatch[]): Promise<PartitionAck[]> {
+        // Compression is per request in this client: one request per codec, one after the other (never two in flight).
+        const byCodec = new Map<string, TopicBatch[]>();
+        for (const b of batches) {
+            byCodec.set(b.compression, [...(byCodec.get(b.compression) ?? []), b]);
+        }
+        const acks: PartitionAck[] = [];
+        for (const [codec, group] of byCodec) {
+            const messages = group.flatMap((b) => b.messages.map((m) => ({ topic: b.topic, partition: m.partition, key: m.key, value: m.value, headers: m.headers })));
+            let result;
+            try {
+                result = await this.producer.send({ messages, compression: codec as TopicBatch["compression"] });
+            } catch (e) {
+                const { outcome, brokerErrors } = classifySendError(e);
+                throw new TransportSendError(`produce to ${group.map((b) => b.topic).join(", ")} ${outcome === "failed" ? "failed" : "ended without an answer"}: ${describe(e)}`, outcome, brokerErrors, acks, e);
+            }
+            for (const o of result.offsets ?? []) {
+                acks.push({ topic: o.topic, partition: o.partition, baseOffset: String(o.offset) });
+            }
+        }
+        return acks;
+    }
+
+    /** The idempotent producer id in use (undefined before the first send and after a failed one). */
+    get producerId(): bigint | undefined {
+        return this.producer.producerId;
+    }
+
+    async disconnect(force: boolean): Promise<void> {
+        await this.producer.close(force);
+    }
+}
