@@ -1,4 +1,5 @@
-import { Problems } from "./errors";
+import { choices, Problems } from "./errors";
+import { corsOriginProblem, kongRouteHostProblem, kongRoutePathProblem } from "./kong-rules";
 import { Reader } from "./reader";
 
 /**
@@ -138,21 +139,22 @@ function parseRoute(r: Reader, service: string): GatewayRoute {
         }
     }
     for (const p of route.paths) {
-        if (p.startsWith("~")) {
-            try {
-                new RegExp(p.slice(1));
-            } catch (e) {
-                r.problems.add(r.at("paths"), p, `is not a valid regular expression (${(e as Error).message})`, "fix the expression after the ~");
-            }
-        } else if (!p.startsWith("/")) {
-            r.problems.add(r.at("paths"), p, "must start with / (a prefix) or ~ (a regex, Kong 3)", "write it as /prefix or ~/regex");
-        } else if (/[()[\]*+?^$|\\]/.test(p)) {
+        const kong = kongRoutePathProblem(p);
+        if (kong !== undefined) {
+            r.problems.add(r.at("paths"), p, kong.message, kong.fix);
+        } else if (!p.startsWith("~") && /[()[\]*+?^$|\\]/.test(p)) {
             r.problems.add(
                 r.at("paths"),
                 p,
                 "looks like a regular expression but lacks Kong 3's ~ prefix, so Kong would match it as a literal prefix",
                 `write it as "~${p}"`,
             );
+        }
+    }
+    for (const h of route.hosts) {
+        const problem = kongRouteHostProblem(h);
+        if (problem !== undefined) {
+            r.problems.add(r.at("hosts"), h, `${problem}, so Kong 3.9 refuses the route (typedefs.hosts)`, "use a host name like api.254carbon.com, or one wildcard label like *.254carbon.com");
         }
     }
     r.done();
@@ -162,8 +164,14 @@ function parseRoute(r: Reader, service: string): GatewayRoute {
 function parseGateway(r: Reader, service: string): GatewayExposure {
     const rate = r.optional("rateLimitPerMinute", () => r.int("rateLimitPerMinute", undefined, 1));
     const cors = r.optional("corsOrigins", () => r.stringList("corsOrigins"));
+    for (const origin of cors ?? []) {
+        const problem = corsOriginProblem(origin);
+        if (problem !== undefined) {
+            r.problems.add(r.at("corsOrigins"), origin, problem.message, problem.fix);
+        }
+    }
     const exposure: GatewayExposure = {
-        routes: r.list("routes").map((rr) => parseRoute(rr, service)),
+        routes: r.namedList("routes").map((rr) => parseRoute(rr, service)),
         rateLimitPerMinute: rate,
         corsOrigins: cors,
         public: r.boolean("public", false),
@@ -176,9 +184,10 @@ function parseGateway(r: Reader, service: string): GatewayExposure {
 }
 
 function parseService(r: Reader): ServiceSpec {
-    const name = r.string("name", undefined, DNS_LABEL);
+    // The name is the Kubernetes Service's name (DNS-1035), the app a pod label value.
+    const name = r.k8sName("name", "DNS-1035 label");
     const protocol = r.oneOf("protocol", PROTOCOLS, "http");
-    const app = r.string("app", name);
+    const app = r.has("app") ? r.k8sName("app", "label value") : (r.raw("app"), name);
     const pool = r.child("connectionPool");
     const connectionPool: ConnectionPool = {
         maxConnections: pool.int("maxConnections", DEFAULT_POOL.maxConnections, 1),
@@ -195,8 +204,8 @@ function parseService(r: Reader): ServiceSpec {
         port: r.int("port", undefined, 1, 65535),
         protocol,
         app,
-        serviceAccount: r.string("serviceAccount", app),
-        deployment: r.optionalString("deployment"),
+        serviceAccount: r.has("serviceAccount") ? r.k8sName("serviceAccount", "DNS-1123 subdomain") : (r.raw("serviceAccount"), app),
+        deployment: r.optional("deployment", () => r.k8sName("deployment", "DNS-1123 subdomain")),
         healthPath: r.optionalString("healthPath"),
         loadBalancer: r.oneOf("loadBalancer", LOAD_BALANCERS, "LEAST_REQUEST"),
         connectionPool,
@@ -279,52 +288,71 @@ function parseRetries(r: Reader): RetryPolicy {
  */
 export function parseCatalog(raw: unknown, source: string): Catalog {
     const problems = new Problems();
+    const catalog = readCatalog(raw, problems);
+    problems.throwIfAny(`service catalog ${source}`);
+    return catalog;
+}
+
+/**
+ * Reads and cross-checks a catalog, recording every problem on `problems` (the one pass of buildModel) and returning
+ * its best reading. Entries are named by their name (`services.portal-services.port`), not by their index.
+ */
+export function readCatalog(raw: unknown, problems: Problems): Catalog {
     const root = Reader.root("", raw, problems);
-    const namespaces = root.list("namespaces").map((n) => {
-        const ns: NamespaceSpec = { name: n.string("name", undefined, DNS_LABEL), injected: n.boolean("injected", true) };
+    if (!root.has("namespaces")) {
+        problems.add("namespaces", undefined, "is required: the catalog declares no namespace", 'declare the namespaces, e.g. [{ "name": "istio-system", "injected": false }, { "name": "data-platform" }]');
+    }
+    if (!root.has("services")) {
+        problems.add("services", undefined, "is required: the catalog declares no service", 'declare the services, e.g. [{ "name": "portal-services", "namespace": "data-platform", "port": 8080 }]');
+    }
+    const nsReaders = root.namedList("namespaces");
+    const namespaces = nsReaders.map((n) => {
+        const ns: NamespaceSpec = { name: n.k8sName("name", "DNS-1123 label"), injected: n.boolean("injected", true) };
         n.done();
         return ns;
     });
+    const svcReaders = root.namedList("services");
     const injectedNs = new Set(namespaces.filter((n) => n.injected).map((n) => n.name));
     // A sidecar needs an injected namespace; `sidecar: false` opts a workload out (sidecar.istio.io/inject: "false").
-    const services = root.list("services").map(parseService).map((svc) => ({ ...svc, sidecar: svc.sidecar && injectedNs.has(svc.namespace) }));
+    const services = svcReaders.map(parseService).map((svc) => ({ ...svc, sidecar: svc.sidecar && injectedNs.has(svc.namespace) }));
     root.done();
 
     const nsNames = new Set<string>();
     namespaces.forEach((ns, i) => {
         if (nsNames.has(ns.name)) {
-            problems.add(`namespaces[${i}].name`, ns.name, "is declared twice", "remove the duplicate namespace entry");
+            problems.add(`${nsReaders[i].path}.name`, ns.name, "is declared twice", "remove the duplicate namespace entry");
         }
         nsNames.add(ns.name);
     });
     const byName = new Map<string, number>();
     services.forEach((svc, i) => {
+        const at = svcReaders[i].path;
         if (byName.has(svc.name)) {
-            problems.add(`services[${i}].name`, svc.name, `duplicates services[${byName.get(svc.name)}]`, "give every service a unique name");
+            problems.add(`${at}.name`, svc.name, `is declared twice (first at ${svcReaders[byName.get(svc.name)!].path})`, "give every service a unique name");
         } else {
             byName.set(svc.name, i);
         }
         if (!nsNames.has(svc.namespace)) {
-            problems.add(`services[${i}].namespace`, svc.namespace, "is not a declared namespace", `declare it under namespaces, or use one of ${[...nsNames].join(", ")}`);
+            problems.add(`${at}.namespace`, svc.namespace, "is not a declared namespace", `declare it under namespaces, or use one of ${choices([...nsNames], "(the catalog declares no namespace yet)")}`);
         }
     });
     services.forEach((svc, i) => {
         svc.callers.forEach((caller) => {
             if (!byName.has(caller)) {
-                problems.add(`services[${i}].callers`, caller, `names no service in the catalog`, `use one of the catalog's service names, or add a service named ${caller}`);
+                problems.add(`${svcReaders[i].path}.callers`, caller, `names no service in the catalog`, `use one of the catalog's service names, or add a service named ${caller}`);
             }
         });
     });
-    checkGatewayCollisions(services, problems);
-    problems.throwIfAny(`service catalog ${source}`);
+    checkGatewayCollisions(services, svcReaders.map((r) => r.path), problems);
     return { namespaces, services };
 }
 
 /** Two routes with the same host and path would make Kong's choice between them arbitrary. */
-function checkGatewayCollisions(services: readonly ServiceSpec[], problems: Problems): void {
+function checkGatewayCollisions(services: readonly ServiceSpec[], paths: readonly string[], problems: Problems): void {
     const owner = new Map<string, string>();
     services.forEach((svc, i) => {
-        svc.gateway?.routes.forEach((route, j) => {
+        svc.gateway?.routes.forEach((route) => {
+            const at = `${paths[i]}.gateway.routes.${route.name}`;
             const hosts = route.hosts.length > 0 ? route.hosts : ["*"];
             for (const host of hosts) {
                 for (const path of route.paths.length > 0 ? route.paths : ["/"]) {
@@ -332,14 +360,14 @@ function checkGatewayCollisions(services: readonly ServiceSpec[], problems: Prob
                     const where = `${svc.name}/${route.name}`;
                     const first = owner.get(key);
                     if (first !== undefined) {
-                        problems.add(`services[${i}].gateway.routes[${j}].paths`, path, `host ${host} and path ${path} are already routed by ${first}`, "give one of the routes another path or host");
+                        problems.add(`${at}.paths`, path, `host ${host} and path ${path} are already routed by ${first}`, "give one of the routes another path or host");
                     } else {
                         owner.set(key, where);
                     }
                 }
             }
-            if (svc.gateway!.routes.filter((r) => r.name === route.name).length > 1) {
-                problems.add(`services[${i}].gateway.routes[${j}].name`, route.name, "is used by two routes of the same service", "give every route of a service its own name");
+            if (svc.gateway!.routes.filter((r) => r.name === route.name).length > 1 && svc.gateway!.routes.find((r) => r.name === route.name) !== route) {
+                problems.add(`${at}.name`, route.name, "is used by two routes of the same service", "give every route of a service its own name");
             }
         });
     });

@@ -21,6 +21,36 @@ function show(value: unknown): string {
     return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
 
+/** "a, b, c", or what to say when there is nothing to choose from (never an empty list in a message). */
+export function choices(items: readonly string[], none = "(none is declared)"): string {
+    return items.length > 0 ? items.join(", ") : none;
+}
+
+/** Edit distance (insertions, deletions, substitutions), for "did you mean" suggestions. */
+export function editDistance(a: string, b: string): number {
+    let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        const row = [i];
+        for (let j = 1; j <= b.length; j++) {
+            row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        }
+        prev = row;
+    }
+    return prev[b.length];
+}
+
+/** The candidate closest to `word` when it is close enough to be a typo (at most a third of its letters off). */
+export function nearest(word: string, candidates: readonly string[]): string | undefined {
+    let best: { c: string; d: number } | undefined;
+    for (const c of candidates) {
+        const d = editDistance(word.toLowerCase(), c.toLowerCase());
+        if (best === undefined || d < best.d) {
+            best = { c, d };
+        }
+    }
+    return best !== undefined && best.d <= Math.max(1, Math.floor(Math.max(word.length, best.c.length) / 3)) ? best.c : undefined;
+}
+
 export class ConfigError extends Error {
     readonly problems: readonly Problem[];
 
@@ -34,10 +64,23 @@ export class ConfigError extends Error {
 
 /** Collects problems while a config tree is read; `throwIfAny` ends the read. */
 export class Problems {
-    private readonly found: Problem[] = [];
+    /** `prefix` names the file a scoped view's paths are in (`catalog/services.json`); the list is shared. */
+    constructor(
+        private readonly found: Problem[] = [],
+        private readonly prefix = "",
+    ) {}
 
     add(path: string, value: unknown, message: string, fix: string): void {
-        this.found.push({ path, value, message, fix });
+        this.found.push({ path: this.prefix === "" ? path : `${this.prefix}: ${path}`, value, message, fix });
+    }
+
+    /** A view that records into the same list with every path prefixed by `source:` (one pass over several files). */
+    scoped(source: string): Problems {
+        return new Problems(this.found, source);
+    }
+
+    get all(): readonly Problem[] {
+        return this.found;
     }
 
     get count(): number {

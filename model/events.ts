@@ -1,8 +1,9 @@
-import * as fs from "fs";
 import * as path from "path";
 import { Catalog } from "./catalog";
 import { Problems } from "./errors";
+import { readJsonFile } from "./files";
 import { Reader } from "./reader";
+import { checkTopicSchemas, DEFAULT_SCHEMA_DIR } from "./topic-schemas";
 
 /**
  * The event backbone's model: the topic catalog (`catalog/topics.json`, the single source of truth for topic names,
@@ -224,6 +225,11 @@ function readRetention(r: Reader, key: string, fallback?: number): number {
         r.problems.add(r.at(key), raw, 'must be a retention like "7d", "12h", "30m" or "forever"', `set ${r.at(key)} to e.g. "7d"`);
         return fallback ?? 1;
     }
+    // Kafka holds retention.ms in a Java long; above 2^53 a JS number would also lose digits (and print as 1e+21).
+    if (!Number.isSafeInteger(ms)) {
+        r.problems.add(r.at(key), raw, `is ${ms > 9.223372036854775807e18 ? "more than Kafka's retention.ms can hold (a Java long)" : "too long to be kept exact (more than 2^53 ms)"}`, `set ${r.at(key)} to "forever" to keep records without a limit, or to a retention like "3650d"`);
+        return fallback ?? 1;
+    }
     return ms;
 }
 
@@ -336,6 +342,16 @@ function parseTopic(r: Reader): TopicSpec {
 /** Reads and cross-checks a topic catalog; `source` names the file in error messages. Throws one ConfigError. */
 export function parseTopicCatalog(raw: unknown, source: string): TopicCatalog {
     const problems = new Problems();
+    const catalog = readTopicCatalog(raw, problems);
+    problems.throwIfAny(`topic catalog ${source}`);
+    return catalog;
+}
+
+/**
+ * Reads and cross-checks a topic catalog, recording every problem on `problems` (the one pass of buildModel).
+ * Topics are named by their name (`topics.data-ingestion.partitions`), not by their index.
+ */
+export function readTopicCatalog(raw: unknown, problems: Problems): TopicCatalog {
     const root = Reader.root("", raw, problems);
     const familiesReader = root.child("families");
     const families = {} as Record<TopicFamily, FamilySpec>;
@@ -346,24 +362,25 @@ export function parseTopicCatalog(raw: unknown, source: string): TopicCatalog {
         families[family] = parseFamily(familiesReader.child(family), family);
     }
     familiesReader.done();
-    const topics = root.list("topics").map(parseTopic);
+    const topicReaders = root.namedList("topics");
+    const topics = topicReaders.map(parseTopic);
     root.done();
     if (topics.length === 0) {
         problems.add("topics", undefined, "lists no topic", "declare the platform's topics under topics");
     }
     checkTopicNames(
-        topics.map((t, i) => ({ name: t.name, path: `topics[${i}].name` })),
+        topics.map((t, i) => ({ name: t.name, path: `${topicReaders[i].path}.name` })),
         problems,
     );
     const schemas = new Map<string, number>();
     topics.forEach((t, i) => {
         const ns = families[t.family]?.namespace;
         if (ns && t.schema !== "" && !t.schema.startsWith(`${ns}.`)) {
-            problems.add(`topics[${i}].schema`, t.schema, `is outside its family's Avro namespace ${ns}`, `name it ${ns}.<Record>`);
+            problems.add(`${topicReaders[i].path}.schema`, t.schema, `is outside its family's Avro namespace ${ns}`, `name it ${ns}.<Record>`);
         }
         const first = schemas.get(t.schema);
         if (first !== undefined) {
-            problems.add(`topics[${i}].schema`, t.schema, `is already the schema of topics[${first}]`, "give every topic its own record schema");
+            problems.add(`${topicReaders[i].path}.schema`, t.schema, `is already the schema of ${topicReaders[first].path}`, "give every topic its own record schema");
         } else {
             schemas.set(t.schema, i);
         }
@@ -371,24 +388,36 @@ export function parseTopicCatalog(raw: unknown, source: string): TopicCatalog {
         if (t.family === "data" || t.family === "audit") {
             t.eventTypes.forEach((e, j) => {
                 if (!e.startsWith(`${t.family}.`)) {
-                    problems.add(`topics[${i}].eventTypes[${j}]`, e, `does not start with "${t.family}." like the rest of its family`, `rename it ${t.family}.<what>.<happened>`);
+                    problems.add(`${topicReaders[i].path}.eventTypes[${j}]`, e, `does not start with "${t.family}." like the rest of its family`, `rename it ${t.family}.<what>.<happened>`);
                 }
             });
         }
     });
-    problems.throwIfAny(`topic catalog ${source}`);
     return { families, topics };
 }
 
-/** Reads `catalog/topics.json` (or another file) from disk. */
-export function loadTopicCatalog(file: string = DEFAULT_TOPIC_CATALOG): TopicCatalog {
-    let raw: unknown;
-    try {
-        raw = JSON.parse(fs.readFileSync(file, "utf8"));
-    } catch (e) {
-        throw new Error(`cannot read the topic catalog ${file}: ${(e as Error).message}`);
-    }
-    return parseTopicCatalog(raw, path.relative(process.cwd(), file) || file);
+/** Topic entries for the schema cross-check (model/topic-schemas.ts), named as readTopicCatalog names them. */
+export function topicSchemaRefs(catalog: TopicCatalog): { name: string; at: string; schema: string; partitionKey: string }[] {
+    const seen = new Map<string, number>();
+    return catalog.topics.map((t) => {
+        const n = (seen.get(t.name) ?? 0) + 1;
+        seen.set(t.name, n);
+        return { name: t.name, at: t.name === "" ? "topics[?]" : `topics.${t.name}${n > 1 ? `#${n}` : ""}`, schema: t.schema, partitionKey: t.partitionKey };
+    });
+}
+
+/**
+ * Reads `catalog/topics.json` (or another file) from disk, with its schemas cross-checked (`schemas/` beside the
+ * catalog's folder): what the producer library and scripts load, so they fail with named problems, not a TypeError.
+ */
+export function loadTopicCatalog(file: string = DEFAULT_TOPIC_CATALOG, schemaDir: string = file === DEFAULT_TOPIC_CATALOG ? DEFAULT_SCHEMA_DIR : path.join(path.dirname(file), "..", "schemas")): TopicCatalog {
+    const source = path.relative(process.cwd(), file) || file;
+    const problems = new Problems();
+    const raw = readJsonFile(file, source, problems, "point it at the topic catalog JSON file");
+    const catalog = readTopicCatalog(raw ?? {}, raw === undefined ? new Problems() : problems);
+    checkTopicSchemas(topicSchemaRefs(catalog), schemaDir, problems);
+    problems.throwIfAny(`topic catalog ${source}`);
+    return catalog;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 import { Catalog } from "./catalog";
+import { choices } from "./errors";
 import { readPem } from "./pem";
 import { Reader } from "./reader";
 
@@ -367,7 +368,7 @@ function parseScope(r: Reader, raw: unknown, consumers: readonly ConsumerSpec[],
     const exposed = catalog.services.filter((s) => s.gateway !== undefined);
     if (kind === "service") {
         if (!exposed.some((s) => s.name === rest)) {
-            r.problems.add(r.at("scope"), raw, `names no catalog service exposed through the gateway`, `use one of ${exposed.map((s) => `service:${s.name}`).join(", ")}`);
+            r.problems.add(r.at("scope"), raw, `names no catalog service exposed through the gateway`, `use one of ${choices(exposed.map((s) => `service:${s.name}`), "(the catalog exposes no service through the gateway)")}`);
         }
         return { kind: "service", service: rest };
     }
@@ -376,7 +377,7 @@ function parseScope(r: Reader, raw: unknown, consumers: readonly ConsumerSpec[],
         const svc = exposed.find((s) => s.name === service);
         if (!svc || !svc.gateway!.routes.some((x) => x.name === route)) {
             const all = exposed.flatMap((s) => s.gateway!.routes.map((x) => `route:${s.name}/${x.name}`));
-            r.problems.add(r.at("scope"), raw, "names no gateway route of the catalog", `use one of ${all.join(", ")}`);
+            r.problems.add(r.at("scope"), raw, "names no gateway route of the catalog", `use one of ${choices(all, "(the catalog declares no gateway route)")}`);
         }
         return { kind: "route", service: service ?? "", route: route ?? "" };
     }
@@ -479,7 +480,7 @@ function parseAdmin(r: Reader, catalog: Catalog): GatewayModel["admin"] {
     const allowed = r.stringList("allowedNamespaces", ["kong"]);
     allowed.forEach((ns) => {
         if (!nsNames.includes(ns)) {
-            r.problems.add(r.at("allowedNamespaces"), ns, "is not a namespace of the catalog", `use some of ${nsNames.join(", ")}, or declare the namespace in the catalog`);
+            r.problems.add(r.at("allowedNamespaces"), ns, "is not a namespace of the catalog", `use some of ${choices(nsNames, "(the catalog declares no namespace)")}, or declare the namespace in the catalog`);
         }
     });
     const url = r.optionalString("url");

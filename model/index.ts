@@ -1,12 +1,14 @@
-import * as fs from "fs";
 import * as path from "path";
-import { Catalog, parseCatalog } from "./catalog";
-import { ConfigError, Problems } from "./errors";
-import { EVENTS_SASL_PASSWORD_KEY, EventsModel, parseEventsConfig } from "./events";
+import { Catalog, readCatalog } from "./catalog";
+import { choices, nearest, Problems } from "./errors";
+import { DEFAULT_TOPIC_CATALOG, EVENTS_SASL_PASSWORD_KEY, EventsModel, parseEventsConfig, readTopicCatalog, TopicCatalog, topicSchemaRefs } from "./events";
+import { isInside, readJsonFile } from "./files";
+import { checkKubernetesNames } from "./k8s-checks";
 import { GATEWAY_SECRET_KEY_PATTERN, GATEWAY_SECRET_KEYS, GatewayModel, gatewaySecretKeys, parseGatewayConfig } from "./gateway";
 import { MeshModel, parseMeshConfig } from "./mesh";
 import { GRAFANA_AUTH_KEY, ObservabilityModel, parseObservabilityConfig } from "./observability";
 import { Reader } from "./reader";
+import { checkTopicSchemas, DEFAULT_SCHEMA_DIR } from "./topic-schemas";
 import { bindWorkloads, parseWorkloadsConfig, WorkloadsModel } from "./workloads";
 
 /**
@@ -77,36 +79,97 @@ export interface ModelInput {
     readonly config: RawConfig;
     /** A catalog given directly (benchmarks, tests); otherwise read from the `catalog` path. */
     readonly catalog?: unknown;
+    /** A topic catalog given directly (tests); otherwise `catalog/topics.json`. */
+    readonly topicCatalog?: unknown;
+    /** Where the topics' Avro schemas are (default `schemas/`). */
+    readonly schemaDir?: string;
+    /** Names for the given catalogs in messages (default "(given catalog)"), e.g. the file they were read from. */
+    readonly sources?: { readonly catalog?: string; readonly topicCatalog?: string };
+    /** Secret-named keys the stack file holds in plaintext (no `secure:`), when the caller knows (the offline plan). */
+    readonly plaintextSecretKeys?: readonly string[];
 }
 
 /** The repository root, where catalog paths are resolved from. */
 export const REPO_ROOT = path.resolve(__dirname, "..");
 
-function readCatalogFile(file: string): unknown {
+/**
+ * The catalog file a stack names. A relative path stays inside the project (so `../../etc/passwd` is refused);
+ * only an explicit absolute path may point elsewhere. Problems are recorded; undefined means unreadable.
+ */
+function readCatalogFile(file: string, problems: Problems): unknown {
+    const where = `${PROJECT}:catalog`;
     const full = path.resolve(REPO_ROOT, file);
-    let text: string;
-    try {
-        text = fs.readFileSync(full, "utf8");
-    } catch (e) {
-        throw new ConfigError(`${PROJECT}:catalog`, [
-            { path: `${PROJECT}:catalog`, value: file, message: `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`, fix: "point it at a catalog JSON file relative to the project root" },
-        ]);
+    if (!path.isAbsolute(file) && !isInside(REPO_ROOT, full)) {
+        problems.add(where, file, "points outside the project", "use a path inside the project such as catalog/services.json, or give an absolute path to use a file elsewhere on purpose");
+        return undefined;
     }
-    try {
-        return JSON.parse(text);
-    } catch (e) {
-        throw new ConfigError(`service catalog ${file}`, [{ path: file, value: undefined, message: `is not valid JSON (${(e as Error).message})`, fix: "fix the JSON syntax" }]);
+    return readJsonFile(full, where, problems, "point it at a catalog JSON file relative to the project root (or an absolute path)");
+}
+
+/** Project names Pulumi config commonly carries besides ours (providers, the engine); their keys are not ours to judge. */
+const OTHER_NAMESPACES = ["pulumi", "kubernetes", "kafka", "postgresql", "random", "grafana", "aws", "gcp", "azure", "azure-native"];
+
+/**
+ * Keys under another project prefix (rawConfigFrom keeps them as `project:key`). A prefix close to ours, or one of
+ * our own keys under an unknown prefix, is a typo that would otherwise drop the setting without a word.
+ */
+function checkForeignKeys(config: RawConfig, problems: Problems): void {
+    const ours = new Set<string>([...SETTING_KEYS, ...SECRET_KEYS]);
+    for (const fullKey of Object.keys(config).filter((k) => k.includes(":"))) {
+        const project = fullKey.slice(0, fullKey.indexOf(":"));
+        const key = fullKey.slice(project.length + 1);
+        const typo = nearest(project, [PROJECT]) !== undefined;
+        if (typo || (!OTHER_NAMESPACES.includes(project) && (ours.has(key) || isSecretKey(key)))) {
+            problems.add(fullKey, "(set)", `is not read: its prefix ${project}: is not this project's (${PROJECT}:)`, `rename it to ${PROJECT}:${key}`);
+        }
     }
 }
 
-/** Builds and validates the model; throws one ConfigError listing every problem, before any resource exists. */
+/** A `jwtSecret-<key>` config key must belong to a declared credential that takes its secret from config. */
+function checkJwtSecretKeys(config: RawConfig, gateway: GatewayModel | undefined, problems: Problems): void {
+    if (gateway === undefined) {
+        return;
+    }
+    const credentials = gateway.consumers.flatMap((c) => c.jwt.map((j) => ({ consumer: c.name, ...j })));
+    for (const key of Object.keys(config).filter((k) => /^jwtSecret-/.test(k))) {
+        const credential = credentials.find((j) => GATEWAY_SECRET_KEYS.jwtSecret(j.key) === key);
+        const where = `${PROJECT}:${key}`;
+        if (credential === undefined) {
+            const keys = credentials.map((j) => j.key);
+            const near = nearest(key.slice("jwtSecret-".length), keys);
+            problems.add(where, "[secret]", "belongs to no JWT credential of gateway.consumers", near !== undefined ? `did you mean ${PROJECT}:jwtSecret-${near}?` : `remove it, or declare a consumer credential with key ${key.slice("jwtSecret-".length)} and secret: config (declared keys: ${choices(keys)})`);
+        } else if (credential.secret?.source !== "config") {
+            problems.add(where, "[secret]", `is never read: credential ${credential.key} of consumer ${credential.consumer} ${credential.secret === undefined ? `uses ${credential.algorithm} (no shared secret)` : "generates its secret"}`, `set secret: config on that credential to use this key, or remove the key`);
+        }
+    }
+}
+
+/** The topic catalog and its schemas, read into the same pass. */
+function readTopics(input: ModelInput, problems: Problems): TopicCatalog {
+    const source = input.topicCatalog !== undefined ? (input.sources?.topicCatalog ?? "(given topic catalog)") : path.relative(process.cwd(), DEFAULT_TOPIC_CATALOG) || DEFAULT_TOPIC_CATALOG;
+    const scoped = problems.scoped(source);
+    const raw = input.topicCatalog !== undefined ? input.topicCatalog : readJsonFile(DEFAULT_TOPIC_CATALOG, source, problems, "restore catalog/topics.json");
+    const topics = readTopicCatalog(raw ?? {}, raw === undefined ? new Problems() : scoped);
+    checkTopicSchemas(topicSchemaRefs(topics), input.schemaDir ?? DEFAULT_SCHEMA_DIR, scoped, problems);
+    return topics;
+}
+
+/**
+ * Builds and validates the model in one pass over the stack config, the service catalog, the topic catalog and the
+ * schemas: throws one ConfigError listing every problem of every file, before any resource exists.
+ */
 export function buildModel(input: ModelInput): PlatformModel {
     const problems = new Problems();
-    const known = new Set<string>([...SETTING_KEYS, ...SECRET_KEYS]);
-    for (const key of Object.keys(input.config)) {
-        if (!known.has(key) && !isSecretKey(key)) {
-            problems.add(`${PROJECT}:${key}`, "(set)", "is not a setting this program reads", `remove it, or use one of: ${[...known].join(", ")}`);
+    const known = [...SETTING_KEYS, ...SECRET_KEYS];
+    for (const key of Object.keys(input.config).filter((k) => !k.includes(":"))) {
+        if (!known.includes(key) && !isSecretKey(key)) {
+            const near = nearest(key, known);
+            problems.add(`${PROJECT}:${key}`, "(set)", "is not a setting this program reads", near !== undefined ? `did you mean ${PROJECT}:${near}?` : `remove it, or use one of: ${known.join(", ")}`);
         }
+    }
+    checkForeignKeys(input.config, problems);
+    for (const key of input.plaintextSecretKeys ?? []) {
+        problems.add(`${PROJECT}:${key}`, "[redacted]", "holds a secret in plaintext in the stack file", `remove it and run: pulumi config set --secret ${PROJECT}:${key}`);
     }
     const root = (key: (typeof SETTING_KEYS)[number]): Reader => new Reader(`${PROJECT}:${key}`, input.config[key], problems);
 
@@ -114,9 +177,11 @@ export function buildModel(input: ModelInput): PlatformModel {
     if (input.config.catalog !== undefined && typeof input.config.catalog !== "string") {
         problems.add(`${PROJECT}:catalog`, input.config.catalog, "must be a path", "set it to a catalog file path such as catalog/services.json");
     }
-    const catalogSource = input.catalog !== undefined ? "(given)" : catalogPath;
-    // The catalog is validated on its own first: area settings refer to its namespaces and services.
-    const catalog = parseCatalog(input.catalog !== undefined ? input.catalog : readCatalogFile(catalogPath), catalogSource);
+    const catalogSource = input.catalog !== undefined ? (input.sources?.catalog ?? "(given catalog)") : catalogPath;
+    // Area settings are read against the catalog's best reading even when it has problems: every problem, one run.
+    const rawCatalog = input.catalog !== undefined ? input.catalog : readCatalogFile(catalogPath, problems);
+    const catalog = readCatalog(rawCatalog ?? { namespaces: [], services: [] }, rawCatalog === undefined ? new Problems() : problems.scoped(catalogSource));
+    const topicCatalog = readTopics(input, problems);
 
     const switches = root("components");
     const components = Object.fromEntries(COMPONENTS.map((c) => [c, switches.boolean(c, true)])) as Record<ComponentName, boolean>;
@@ -144,9 +209,11 @@ export function buildModel(input: ModelInput): PlatformModel {
     // A switched-off component's settings are not read: they may be absent, or kept for switching it back on.
     const area = <T>(key: ComponentName & (typeof SETTING_KEYS)[number], parse: (r: Reader) => T): T | undefined => (components[key] ? parse(root(key)) : undefined);
     const gateway = area("gateway", (r) => parseGatewayConfig(r, catalog));
-    const events = area("events", (r) => parseEventsConfig(r, catalog));
+    const events = area("events", (r) => parseEventsConfig(r, catalog, topicCatalog));
     const observability = area("observability", (r) => parseObservabilityConfig(r, catalog));
-    problems.throwIfAny(`stack ${input.stack} config`);
+    checkJwtSecretKeys(input.config, gateway, problems);
+    checkKubernetesNames(`${PROJECT}:`, mesh, gateway, problems);
+    problems.throwIfAny(`stack ${input.stack} (config, catalog ${catalogSource}, topic catalog and schemas)`);
     const protect = protectValue === true;
     return {
         stack: input.stack,
@@ -173,12 +240,16 @@ export function requiredSecrets(model: PlatformModel): string[] {
     ];
 }
 
-/** Parses Pulumi's flat config map (`project:key` → string) into RawConfig for this project. */
+/**
+ * Parses Pulumi's flat config map (`project:key` → string) into RawConfig: this project's keys without the prefix,
+ * other projects' keys kept whole (`other:key`, valued "(set)") so buildModel can catch a mistyped prefix.
+ */
 export function rawConfigFrom(all: Readonly<Record<string, string>>): RawConfig {
     const raw: Record<string, unknown> = {};
     const prefix = `${PROJECT}:`;
     for (const [fullKey, text] of Object.entries(all)) {
         if (!fullKey.startsWith(prefix)) {
+            raw[fullKey] = "(set)";
             continue;
         }
         const key = fullKey.slice(prefix.length);

@@ -1,4 +1,5 @@
 import { Catalog } from "./catalog";
+import { choices } from "./errors";
 import { Reader } from "./reader";
 import { DEFAULT_ISTIO_VERSION, ISTIO_RELEASES, IstioRelease, revisionName } from "./versions";
 import { MESH_ROOT_NAMESPACE } from "./wellknown";
@@ -70,7 +71,7 @@ export function parseMeshConfig(r: Reader, catalog: Catalog): MeshModel {
     for (const ns of overrides.keys()) {
         const mode = overrides.oneOf(ns, MTLS_MODES);
         if (!injected.includes(ns)) {
-            r.problems.add(overrides.at(ns), mode, "is not an injected namespace of the catalog", `use one of ${injected.join(", ")}`);
+            r.problems.add(overrides.at(ns), mode, "is not an injected namespace of the catalog", `use one of ${choices(injected, "(the catalog injects no namespace)")}`);
         } else {
             namespaceMtls[ns] = mode;
         }

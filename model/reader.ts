@@ -1,4 +1,5 @@
-import { Problems } from "./errors";
+import { choices, nearest, Problems } from "./errors";
+import { checkK8sName, K8sRule, PROTOBUF_DURATION_MAX_MS } from "./k8s-rules";
 
 /**
  * A typed, path-aware reader over untrusted JSON-like input (stack config objects, catalog files).
@@ -137,7 +138,7 @@ export class Reader {
         return v as T;
     }
 
-    /** A duration such as `250ms`, `15s` or `2m`, returned in milliseconds. */
+    /** A duration such as `250ms`, `15s` or `2m`, returned in milliseconds: whole milliseconds within protobuf's Duration range. */
     duration(key: string, fallback?: string): number {
         const text = this.string(key, fallback);
         const ms = parseDuration(text);
@@ -145,7 +146,24 @@ export class Reader {
             this.bad(key, text, "must be a positive duration like 250ms, 15s or 2m", `set ${this.at(key)} to a duration like 15s`);
             return 1;
         }
+        if (!Number.isInteger(ms)) {
+            this.bad(key, text, "is not a whole number of milliseconds (Istio durations have millisecond precision)", `round ${this.at(key)} to whole milliseconds, e.g. 250ms`);
+            return Math.max(1, Math.round(ms));
+        }
+        if (ms > PROTOBUF_DURATION_MAX_MS) {
+            this.bad(key, text, "is longer than a protobuf Duration can hold (315,576,000,000 s)", `set ${this.at(key)} to a realistic duration like 15s`);
+            return 1;
+        }
         return ms;
+    }
+
+    /** A string that must pass one of Kubernetes' name rules (model/k8s-rules.ts). */
+    k8sName(key: string, rule: K8sRule, fallback?: string): string {
+        const v = this.string(key, fallback);
+        if (v !== "") {
+            checkK8sName(this.problems, this.at(key), v, rule);
+        }
+        return v;
     }
 
     stringList(key: string, fallback: string[] = []): string[] {
@@ -177,6 +195,31 @@ export class Reader {
         return v.map((item, i) => new Reader(`${this.at(key)}[${i}]`, item, this.problems));
     }
 
+    /**
+     * A list of objects named by their `name` field: each element's reader sits at `key.<name>` (a repeated name at
+     * `key.<name>#2`), so problems name the entry rather than its index; unnamed elements stay at `key[i]`.
+     */
+    namedList(key: string, nameKey = "name"): Reader[] {
+        const v = this.raw(key);
+        if (v === undefined) {
+            return [];
+        }
+        if (!Array.isArray(v)) {
+            this.bad(key, v, "must be a list", `write ${this.at(key)} as a list of objects`);
+            return [];
+        }
+        const seen = new Map<string, number>();
+        return v.map((item, i) => {
+            const name = item !== null && typeof item === "object" ? (item as Record<string, unknown>)[nameKey] : undefined;
+            if (typeof name !== "string" || name === "") {
+                return new Reader(`${this.at(key)}[${i}]`, item, this.problems);
+            }
+            const n = (seen.get(name) ?? 0) + 1;
+            seen.set(name, n);
+            return new Reader(`${this.at(key)}.${name}${n > 1 ? `#${n}` : ""}`, item, this.problems);
+        });
+    }
+
     /** A mapping whose keys are names chosen by the user; each value gets its own reader. */
     entries(key: string): [string, Reader][] {
         const child = this.child(key);
@@ -188,11 +231,12 @@ export class Reader {
         for (const key of Object.keys(this.obj)) {
             if (!this.seen.has(key)) {
                 const known = [...this.seen].sort();
+                const near = nearest(key, known);
                 this.problems.add(
                     this.at(key),
                     this.obj[key],
                     "is not a known key",
-                    known.length > 0 ? `remove it, or use one of: ${known.join(", ")}` : "remove it",
+                    known.length === 0 ? "remove it" : near !== undefined ? `did you mean ${near}? (known keys: ${choices(known)})` : `remove it, or use one of: ${choices(known)}`,
                 );
             }
         }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { buildModel } from "../../model";
 import { ConfigError } from "../../model/errors";
+import { DEFAULT_ISTIO_VERSION, revisionName } from "../../model/versions";
 import { baseConfig } from "../support/fixtures";
 
 function problemsOf(config: Record<string, unknown>): { path: string; message: string; fix: string; value: unknown }[] {
@@ -17,7 +18,7 @@ describe("stack config", () => {
     it("builds the model for a minimal config", () => {
         const model = buildModel({ stack: "test", config: baseConfig() });
         expect(model.mesh.mtlsMode).toBe("PERMISSIVE");
-        expect(model.mesh.active.name).toBe("1-28-3");
+        expect(model.mesh.active.name).toBe(revisionName(DEFAULT_ISTIO_VERSION));
         expect(model.components).toEqual({ mesh: true, gateway: true, events: true, observability: true });
     });
 
@@ -47,7 +48,7 @@ describe("stack config", () => {
     it("rejects an Istio version the program does not pin", () => {
         const [p] = problemsOf(baseConfig({ mesh: { mtls: { mode: "STRICT" }, istioVersions: ["1.20.0"] } }));
         expect(p.path).toBe("service-integration:mesh.istioVersions");
-        expect(p.fix).toContain("1.28.3");
+        expect(p.fix).toContain(DEFAULT_ISTIO_VERSION);
     });
 
     it("refuses to fall back to the ambient kubeconfig", () => {
@@ -71,7 +72,19 @@ describe("stack config", () => {
         expect(p.path).toBe("service-integration:mesh.tracing.samplingPercent");
     });
 
-    it("reports a catalog problem with the catalog file named", () => {
-        expect(() => buildModel({ stack: "t", config: baseConfig(), catalog: { namespaces: [], services: [{ name: "a", namespace: "x", port: 1 }] } })).toThrow(/service catalog \(given\) is invalid/);
+    it("reports catalog problems with the catalog file named, in the same run as config problems", () => {
+        const problems = problemsOf({ ...baseConfig(), protect: "yes", catalog: "catalog/services.json" });
+        expect(problems.map((p) => p.path)).toEqual(["service-integration:protect"]);
+        const both = (() => {
+            try {
+                buildModel({ stack: "t", config: { ...baseConfig(), protect: "yes" }, catalog: { namespaces: [], services: [{ name: "a", namespace: "x", port: 1 }] } });
+            } catch (e) {
+                return (e as ConfigError).message;
+            }
+            return "";
+        })();
+        expect(both).toMatch(/^stack t \(config, catalog \(given catalog\), topic catalog and schemas\) is invalid/);
+        expect(both).toContain("(given catalog): services.a.namespace: is not a declared namespace");
+        expect(both).toContain("service-integration:protect: must be true or false");
     });
 });
