@@ -198,12 +198,26 @@ function lookup(value: unknown, path: readonly string[]): unknown {
     return current;
 }
 
-function confluentFrame(schemaId: number, body: Buffer): Buffer {
-    const out = Buffer.allocUnsafe(body.length + 5);
-    out[0] = 0;
-    out.writeInt32BE(schemaId, 1);
-    body.copy(out, 5);
-    return out;
+/**
+ * Encodes into one reused scratch buffer, then copies the bytes out once: cheaper than avsc's toBuffer (which
+ * sizes and allocates per call) plus a second copy for the Confluent frame. With a schema id the value is the
+ * Confluent wire format: byte 0, the id as 4 bytes big-endian, then the Avro body.
+ */
+let scratch = Buffer.allocUnsafe(64 * 1024);
+
+function encodeValue(type: avro.Type, record: unknown, schemaId: number | undefined): Buffer {
+    const start = schemaId === undefined ? 0 : 5;
+    let end = type.encode(record, scratch, start);
+    if (end < 0) {
+        // avsc returns minus the bytes it would need; grow once and encode again.
+        scratch = Buffer.allocUnsafe(Math.max(scratch.length * 2, start - end));
+        end = type.encode(record, scratch, start);
+    }
+    if (schemaId !== undefined) {
+        scratch[0] = 0;
+        scratch.writeInt32BE(schemaId, 1);
+    }
+    return Buffer.from(scratch.subarray(0, end));
 }
 
 function recordBytes(key: Buffer, value: Buffer, headers: Readonly<Record<string, string>>): number {
@@ -393,16 +407,12 @@ export class EventProducer {
             throw new EventValidationError(topic, problems, index);
         }
         const key = Buffer.from(keyValue as string, "utf8");
-        const body = route.type.toBuffer(record);
+        const value = encodeValue(route.type, record, resolved.schemaId);
         const headers: Record<string, string> = { [TRACEPARENT_HEADER]: formatTraceparent(trace!) };
         if (options.tracestate !== undefined) {
             headers[TRACESTATE_HEADER] = options.tracestate;
         }
-        let value: Buffer;
-        if (resolved.schemaId !== undefined) {
-            value = confluentFrame(resolved.schemaId, body);
-        } else {
-            value = body;
+        if (resolved.schemaId === undefined) {
             headers[HEADERS.fingerprint] = `sha256:${route.fingerprint}`;
         }
         const size = recordBytes(key, value, headers);

@@ -1,32 +1,38 @@
 /**
  * Producer benchmark (prints numbers; not a test). Side by side in one run:
- *   1. per event, in memory: the library's validate + encode (prepare) vs avsc encode alone vs JSON.stringify;
- *   2. on a real broker: the library (validate + encode + send) vs the raw kafkajs producer sending the same
- *      pre-encoded messages, same producer settings (idempotent, acks=all, one request in flight), same batch size.
+ *   1. per event, in memory: the library's validate + encode (prepare, µs/event) vs avsc alone vs JSON.stringify;
+ *   2. on a real broker, the same record size, acks=all, idempotence and compression (the topic family's):
+ *      - the library (validate + encode + send),
+ *      - its raw client, @platformatic/kafka, sending the same pre-encoded messages in the same batches,
+ *      - Apache Kafka's own org.apache.kafka.tools.ProducerPerformance (kafka-tools of the broker's release,
+ *        from Maven Central through `kafka.sh fetch-tools`), with random payloads of that record size;
+ *      events/s, MB/s and the ratios.
  *
- *   npx tsx scripts/bench-producer.ts [--events 20000] [--batch 500] [--no-broker]
+ *   npx tsx scripts/bench-producer.ts [--events 50000] [--batch 1000] [--no-broker] [--no-java]
  *
  * The broker is KAFKA_BOOTSTRAP when set, else scripts/kafka/kafka.sh's (started if needed, stopped again if this
  * script started it). The benchmark writes to its own topic, bench.data-ingestion, and deletes it afterwards.
  */
 import { spawnSync } from "child_process";
 import * as path from "path";
-import { Kafka, logLevel, Message } from "kafkajs";
-import { loadTopicCatalog } from "../model/events";
+import { ProduceAcks, Producer } from "@platformatic/kafka";
+import { Kafka, logLevel } from "kafkajs";
+import { loadTopicCatalog, producerCompression } from "../model/events";
 import { DataIngestion } from "../producer/events";
-import { KafkaJsTransport } from "../producer/kafkajs";
+import { PlatformaticTransport } from "../producer/platformatic";
 import { EventProducer, PreparedEvent } from "../producer/producer";
 import { SchemaSet } from "../producer/schemas";
-import { EventTransport, PartitionAck, TopicBatch } from "../producer/transport";
+import { EventTransport, PartitionAck, TopicBatch, TopicMetadata } from "../producer/transport";
 
 function arg(name: string, fallback: number): number {
     const i = process.argv.indexOf(`--${name}`);
     return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
-const EVENTS = arg("events", 20_000);
-const BATCH = arg("batch", 500);
+const EVENTS = arg("events", 50_000);
+const BATCH = arg("batch", 1000);
 const NO_BROKER = process.argv.includes("--no-broker");
+const NO_JAVA = process.argv.includes("--no-java");
 const PREFIX = "bench.";
 const TOPIC_KEY = "data-ingestion" as const;
 const SCRIPT = path.join(__dirname, "kafka", "kafka.sh");
@@ -63,7 +69,9 @@ async function best(rounds: number, fn: () => Promise<void> | void): Promise<num
 }
 
 class NullTransport implements EventTransport {
-    async connect(): Promise<void> {}
+    async connect(topics: readonly string[]): Promise<ReadonlyMap<string, TopicMetadata>> {
+        return new Map(topics.map((t) => [t, { partitions: spec.partitions }]));
+    }
     async send(batches: readonly TopicBatch[]): Promise<PartitionAck[]> {
         return batches.map((b) => ({ topic: b.topic, partition: 0, baseOffset: "0" }));
     }
@@ -72,6 +80,7 @@ class NullTransport implements EventTransport {
 
 async function inMemory(): Promise<void> {
     const producer = new EventProducer({ transport: new NullTransport(), source: "bench", topics: catalog, schemas, topicPrefix: PREFIX });
+    await producer.connect();
     const type = schemas.type(spec.schema);
     const records = Array.from({ length: EVENTS }, (_, i) => ({
         ...payload(i),
@@ -101,7 +110,7 @@ async function inMemory(): Promise<void> {
     const avroSize = type.toBuffer(records[0]).length;
     const jsonSize = Buffer.from(JSON.stringify(records[0])).length;
     console.log(`\n== in memory, ${EVENTS.toLocaleString("en-US")} DataIngestion events, best of 3 ==`);
-    console.log(`library prepare (validate + encode + key + partition + headers): ${fmt(rate(EVENTS, tPrepare))}`);
+    console.log(`library prepare (validate + encode + key + partition + headers): ${fmt(rate(EVENTS, tPrepare))} = ${((tPrepare * 1000) / EVENTS).toFixed(2)} µs/event`);
     console.log(`avsc isValid alone:                                         ${fmt(rate(EVENTS, tValidate))}`);
     console.log(`avsc toBuffer alone:                                        ${fmt(rate(EVENTS, tAvro))}`);
     console.log(`JSON.stringify + Buffer.from:                               ${fmt(rate(EVENTS, tJson))}`);
@@ -122,14 +131,80 @@ function brokerAddress(): { bootstrap: string; started: boolean } | undefined {
     return { bootstrap, started: !start.stderr.includes("already running") };
 }
 
+interface Result {
+    readonly name: string;
+    readonly eventsPerSecond: number;
+    readonly bytesPerEvent: number;
+}
+
+function mbPerSecond(r: Result): string {
+    return `${((r.eventsPerSecond * r.bytesPerEvent) / 1024 / 1024).toFixed(2)} MB/s`;
+}
+
+/** Sends every batch keeping `outstanding` batches accepted but not yet acknowledged (1 = strictly one after the other). */
+async function drive(send: (i: number) => Promise<unknown>, outstanding: number): Promise<void> {
+    const window: Promise<unknown>[] = [];
+    for (let i = 0; i < EVENTS; i += BATCH) {
+        window.push(send(i));
+        if (window.length >= outstanding) {
+            await window.shift();
+        }
+    }
+    await Promise.all(window);
+}
+
+/**
+ * Apache Kafka's ProducerPerformance, same record size, acks=all, idempotence and codec; best of two runs.
+ * Its summary line (ProducerPerformance.Stats.printTotal, kafka-tools 4.2.0): "N records sent, X records/sec (Y MB/sec), …".
+ */
+function javaProducerPerformance(bootstrap: string, topic: string, recordSize: number, codec: string): Result | string {
+    const tools = spawnSync("bash", [SCRIPT, "fetch-tools"], { encoding: "utf8" });
+    if (tools.status !== 0) {
+        return `kafka.sh fetch-tools failed: ${tools.stderr.trim()}`;
+    }
+    let best = 0;
+    for (let run = 0; run < 2; run++) {
+        const r = spawnSync(
+            "java",
+            [
+                "-Xmx512m",
+                "-cp",
+                tools.stdout.trim(),
+                "org.apache.kafka.tools.ProducerPerformance",
+                "--topic", topic,
+                "--num-records", String(EVENTS),
+                "--record-size", String(recordSize),
+                "--throughput", "-1",
+                "--producer-props", `bootstrap.servers=${bootstrap}`, "acks=all", "enable.idempotence=true", `compression.type=${codec === "none" ? "none" : codec}`,
+            ],
+            { encoding: "utf8", timeout: 300_000 },
+        );
+        const lines = `${r.stdout}`.trim().split("\n");
+        const m = /(\d+) records sent, ([\d.]+) records\/sec/.exec(lines[lines.length - 1] ?? "");
+        if (r.status !== 0 || !m) {
+            return `ProducerPerformance exited ${r.status}: ${(r.stderr || r.stdout).trim().split("\n").slice(-5).join(" | ")}`;
+        }
+        best = Math.max(best, Number(m[2]));
+    }
+    return { name: "Java ProducerPerformance", eventsPerSecond: best, bytesPerEvent: recordSize };
+}
+
 async function onBroker(bootstrap: string): Promise<void> {
     const kafka = new Kafka({ brokers: [bootstrap], clientId: "bench", logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
+    // Every catalog topic under the bench prefix (the library reads all of their metadata at connect).
+    const codec = producerCompression(catalog, spec);
+    const topics = catalog.topics.map((t) => `${PREFIX}${t.name}`);
+    const javaTopic = `${PREFIX}java`;
+    const existing = await admin.listTopics();
+    await admin.createTopics({
+        topics: [...catalog.topics.map((t) => ({ topic: `${PREFIX}${t.name}`, numPartitions: t.partitions })), { topic: javaTopic, numPartitions: spec.partitions }]
+            .filter((t) => !existing.includes(t.topic))
+            .map((t) => ({ ...t, replicationFactor: 1 })),
+        waitForLeaders: true,
+    });
     const topic = `${PREFIX}${TOPIC_KEY}`;
-    if (!(await admin.listTopics()).includes(topic)) {
-        await admin.createTopics({ topics: [{ topic, numPartitions: spec.partitions, replicationFactor: 1 }], waitForLeaders: true });
-    }
 
     const library = new EventProducer({
         source: "bench",
@@ -138,17 +213,25 @@ async function onBroker(bootstrap: string): Promise<void> {
         topicPrefix: PREFIX,
         maxBatchMessages: BATCH,
         maxBatchBytes: Number.MAX_SAFE_INTEGER,
-        transport: new KafkaJsTransport({ brokers: [bootstrap], clientId: "bench-library", logger: () => undefined }),
+        maxQueuedEvents: 4 * BATCH,
+        transport: new PlatformaticTransport({ brokers: [bootstrap], clientId: "bench-library" }),
     });
     await library.connect();
-    // The raw client: same producer settings as KafkaJsTransport, messages encoded before the clock starts.
-    const raw = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-    await raw.connect();
+    // The raw client: the settings PlatformaticTransport uses, messages encoded before the clock starts.
+    const raw = new Producer<Buffer, Buffer, string, string>({
+        clientId: "bench-raw",
+        bootstrapBrokers: [bootstrap],
+        idempotent: true,
+        acks: ProduceAcks.ALL,
+        autocreateTopics: false,
+        serializers: { headerKey: (k?: string) => (k === undefined ? undefined : Buffer.from(k)), headerValue: (v?: string) => (v === undefined ? undefined : Buffer.from(v)) },
+    });
     const preEncoded: PreparedEvent[] = Array.from({ length: EVENTS }, (_, i) => library.prepare(TOPIC_KEY, "data.ingestion.completed", payload(i)));
-    const rawBatches: Message[][] = [];
+    const rawBatches: { topic: string; key: Buffer; value: Buffer; headers: Record<string, string>; partition: number }[][] = [];
     for (let i = 0; i < EVENTS; i += BATCH) {
-        rawBatches.push(preEncoded.slice(i, i + BATCH).map((p) => ({ key: p.message.key, value: p.message.value, headers: { ...p.message.headers }, partition: p.message.partition })));
+        rawBatches.push(preEncoded.slice(i, i + BATCH).map((p) => ({ topic, key: p.message.key, value: p.message.value, headers: { ...p.message.headers }, partition: p.message.partition })));
     }
+    const recordSize = Math.round(preEncoded.reduce((n, p) => n + p.message.key.length + p.message.value.length, 0) / EVENTS);
 
     const libraryBatch = (i: number): Promise<unknown> => {
         const events = [];
@@ -157,22 +240,12 @@ async function onBroker(bootstrap: string): Promise<void> {
         }
         return library.data.sendBatch(TOPIC_KEY, events);
     };
-    const rawBatch = (i: number): Promise<unknown> => raw.sendBatch({ acks: -1, topicMessages: [{ topic, messages: rawBatches[i / BATCH] }] });
-    /** Sends every batch keeping `outstanding` batches accepted but not yet acknowledged (1 = strictly one after the other). */
-    const drive = async (send: (i: number) => Promise<unknown>, outstanding: number): Promise<void> => {
-        const window: Promise<unknown>[] = [];
-        for (let i = 0; i < EVENTS; i += BATCH) {
-            window.push(send(i));
-            if (window.length >= outstanding) {
-                await window.shift();
-            }
-        }
-        await Promise.all(window);
-    };
+    const rawBatch = (i: number): Promise<unknown> => raw.send({ messages: rawBatches[i / BATCH], compression: codec });
     // Warm up both, then alternate so neither gets the quieter moment.
     await drive(libraryBatch, 1);
     await drive(rawBatch, 1);
-    console.log(`\n== real broker ${bootstrap}, ${EVENTS.toLocaleString("en-US")} events in batches of ${BATCH}, acks=all, idempotent, one request in flight, best of 3 ==`);
+    console.log(`\n== real broker ${bootstrap}: ${EVENTS.toLocaleString("en-US")} events of ${recordSize} B (key + value), acks=all, idempotent, ${codec}; best of 3 ==`);
+    const java = NO_JAVA ? "skipped (--no-java)" : javaProducerPerformance(bootstrap, javaTopic, recordSize, codec);
     for (const outstanding of [1, 2]) {
         const libTimes: number[] = [];
         const rawTimes: number[] = [];
@@ -180,19 +253,25 @@ async function onBroker(bootstrap: string): Promise<void> {
             libTimes.push(await best(1, () => drive(libraryBatch, outstanding)));
             rawTimes.push(await best(1, () => drive(rawBatch, outstanding)));
         }
-        const lib = rate(EVENTS, Math.min(...libTimes));
-        const rawRate = rate(EVENTS, Math.min(...rawTimes));
-        const mode = outstanding === 1 ? "each batch awaited before the next" : `${outstanding} batches outstanding (the next one is validated and encoded while one is in flight)`;
+        const lib: Result = { name: "library (validate + encode + send)", eventsPerSecond: rate(EVENTS, Math.min(...libTimes)), bytesPerEvent: recordSize };
+        const rawResult: Result = { name: "raw @platformatic/kafka (pre-encoded)", eventsPerSecond: rate(EVENTS, Math.min(...rawTimes)), bytesPerEvent: recordSize };
+        const mode = outstanding === 1 ? `batches of ${BATCH}, each awaited before the next` : `batches of ${BATCH}, ${outstanding} outstanding (the next one is validated and encoded while one is in flight)`;
         console.log(`-- ${mode}`);
-        console.log(`   library (validate + encode + send): ${fmt(lib)}`);
-        console.log(`   raw kafkajs (pre-encoded buffers):  ${fmt(rawRate)}`);
-        console.log(`   ratio library / raw: ${(lib / rawRate).toFixed(2)} (target >= 0.80)`);
+        for (const r of [lib, rawResult, ...(typeof java === "string" ? [] : [java])]) {
+            console.log(`   ${r.name.padEnd(40)} ${fmt(r.eventsPerSecond).padStart(20)}  ${mbPerSecond(r).padStart(10)}`);
+        }
+        console.log(`   ratio library / raw client: ${(lib.eventsPerSecond / rawResult.eventsPerSecond).toFixed(2)} (target >= 0.90)`);
+        if (typeof java === "string") {
+            console.log(`   Java ProducerPerformance: ${java}`);
+        } else {
+            console.log(`   ratio library / Java:       ${(lib.eventsPerSecond / java.eventsPerSecond).toFixed(2)} (target >= 0.40); raw / Java ${(rawResult.eventsPerSecond / java.eventsPerSecond).toFixed(2)}`);
+        }
     }
-    console.log(`rss ${mb(process.memoryUsage().rss)}, heap used ${mb(process.memoryUsage().heapUsed)}`);
+    console.log(`rss ${mb(process.memoryUsage().rss)}, heap used ${mb(process.memoryUsage().heapUsed)}, load average ${require("os").loadavg().map((l: number) => l.toFixed(2)).join(" ")}`);
 
-    await library.close();
-    await raw.disconnect();
-    await admin.deleteTopics({ topics: [topic] });
+    await library.close(30_000);
+    await raw.close();
+    await admin.deleteTopics({ topics: [...topics, javaTopic] });
     await admin.disconnect();
 }
 

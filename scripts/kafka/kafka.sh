@@ -3,6 +3,7 @@
 # Maven Central: no Docker, no tarball, nothing listening beyond 127.0.0.1.
 #
 #   scripts/kafka/kafka.sh fetch              download the jars once into the cache (Maven)
+#   scripts/kafka/kafka.sh fetch-tools        download kafka-tools (ProducerPerformance, for the benchmark) once; prints its classpath
 #   scripts/kafka/kafka.sh start [--fresh]    fetch, write server.properties, format storage, start, wait until it answers
 #   scripts/kafka/kafka.sh stop               controlled shutdown (SIGTERM, then wait), SIGKILL only after a timeout
 #   scripts/kafka/kafka.sh restart            stop + start, keeping the data (topics and records survive)
@@ -18,6 +19,13 @@
 #   KAFKA_PORT        client listener port     (default 19092; the controller listens on KAFKA_PORT+1)
 #   KAFKA_HEAP_OPTS   JVM heap                 (default -Xms256m -Xmx768m)
 #   KAFKA_READY_TIMEOUT seconds to wait for readiness (default 120)
+#   KAFKA_TLS=1       also a SASL_SSL listener on KAFKA_PORT+2: a CA and a server certificate for 127.0.0.1 made
+#                     with openssl under $KAFKA_STATE_DIR/tls (ca.crt), SCRAM-SHA-512 user KAFKA_SCRAM_USER (default
+#                     platform-admin) with password KAFKA_SCRAM_PASSWORD (default: generated into tls/scram-password).
+#                     SCRAM users are written when the storage is formatted: use it with a fresh state dir or --fresh.
+#   KAFKA_ADVERTISE_AS=<host>  also a PLAINTEXT listener on KAFKA_PORT+3 that advertises <host>:KAFKA_PORT+3, the way
+#                     a broker behind an in-cluster listener does (clients get an address they cannot reach)
+#   `tls-info` prints those listeners' addresses and files. Without these variables nothing changes.
 set -euo pipefail
 
 # Pinned; keep equal to <kafka.version> in pom.xml (the script passes it to Maven, the pom holds the default).
@@ -31,6 +39,10 @@ CONTROLLER_PORT="$((PORT + 1))"
 HOST="127.0.0.1"
 PIDFILE="$STATE/kafka.pid"
 READY_TIMEOUT="${KAFKA_READY_TIMEOUT:-120}"
+TLS_PORT="$((PORT + 2))"
+ADVERTISED_PORT="$((PORT + 3))"
+TLS_DIR="$STATE/tls"
+SCRAM_USER="${KAFKA_SCRAM_USER:-platform-admin}"
 
 log() { echo "[kafka.sh] $*" >&2; }
 
@@ -78,6 +90,32 @@ fetch() {
     log "jars ready: $(tr '\n' ' ' <"$LIBS/.complete")"
 }
 
+# kafka-tools of the same release (tools-pom.xml), in its own directory so the broker's jar set stays as it is.
+TOOLS="$CACHE_ROOT/kafka-$KAFKA_VERSION/tools"
+fetch_tools() {
+    if [[ ! -f "$TOOLS/.complete" ]]; then
+        command -v mvn >/dev/null 2>&1 || {
+            log "mvn not found: the jars come from Maven Central through Maven (Debian: apt-get install -y maven)"
+            exit 2
+        }
+        log "downloading kafka-tools $KAFKA_VERSION and its dependencies from Maven Central into $TOOLS"
+        local tmp="$TOOLS.partial.$$" started=$SECONDS
+        rm -rf "$tmp"
+        mkdir -p "$tmp"
+        mvn -B -q --no-transfer-progress -Dstyle.color=never -f "$HERE/tools-pom.xml" -Dkafka.version="$KAFKA_VERSION" \
+            dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp" >&2
+        [[ -f "$tmp/kafka-tools-$KAFKA_VERSION.jar" ]] || {
+            log "Maven finished but kafka-tools-$KAFKA_VERSION.jar is missing in $tmp"
+            exit 1
+        }
+        rm -rf "$TOOLS"
+        mv "$tmp" "$TOOLS"
+        echo "version=$KAFKA_VERSION jars=$(find "$TOOLS" -name '*.jar' | wc -l) seconds=$((SECONDS - started))" >"$TOOLS/.complete"
+        log "kafka-tools ready: $(cat "$TOOLS/.complete")"
+    fi
+    echo "$TOOLS/*"
+}
+
 # The pid file's process is alive AND is this script's broker (a recycled pid must never be signalled).
 pid_alive() {
     [[ -f "$PIDFILE" ]] || return 1
@@ -123,18 +161,48 @@ probe() {
         -cp "$LIBS/*:$classes" Ready "$HOST:$PORT" "$timeout"
 }
 
+# A CA, a server certificate for 127.0.0.1 signed by it (PKCS#12 keystore) and the SCRAM password, made once.
+make_tls() {
+    [[ -f "$TLS_DIR/server.p12" ]] && return 0
+    command -v openssl >/dev/null 2>&1 || { log "openssl not found (Debian: apt-get install -y openssl)"; exit 2; }
+    mkdir -p "$TLS_DIR"
+    (
+        cd "$TLS_DIR"
+        umask 077
+        openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=254carbon test Kafka CA" -keyout ca.key -out ca.crt 2>/dev/null
+        openssl req -newkey rsa:2048 -nodes -subj "/CN=$HOST" -keyout server.key -out server.csr 2>/dev/null
+        printf 'subjectAltName=IP:%s,DNS:localhost\nextendedKeyUsage=serverAuth\n' "$HOST" >san.ext
+        openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 30 -extfile san.ext -out server.crt 2>/dev/null
+        openssl rand -hex 16 >keystore-password
+        openssl pkcs12 -export -in server.crt -inkey server.key -name kafka -passout "file:keystore-password" -out server.p12
+        if [[ -n "${KAFKA_SCRAM_PASSWORD:-}" ]]; then printf '%s' "$KAFKA_SCRAM_PASSWORD" >scram-password; else openssl rand -hex 16 | tr -d '\n' >scram-password; fi
+    )
+    log "TLS material in $TLS_DIR (CA: $TLS_DIR/ca.crt)"
+}
+
+# Extra listeners asked for by KAFKA_TLS / KAFKA_ADVERTISE_AS (none by default): "listeners advertised protocol-map".
+extra_listeners() {
+    local l="" a="" m=""
+    if [[ "${KAFKA_TLS:-}" == "1" ]]; then l+=",SASL_SSL://$HOST:$TLS_PORT"; a+=",SASL_SSL://$HOST:$TLS_PORT"; m+=",SASL_SSL:SASL_SSL"; fi
+    if [[ -n "${KAFKA_ADVERTISE_AS:-}" ]]; then l+=",INCLUSTER://$HOST:$ADVERTISED_PORT"; a+=",INCLUSTER://$KAFKA_ADVERTISE_AS:$ADVERTISED_PORT"; m+=",INCLUSTER:PLAINTEXT"; fi
+    echo "${l:-_} ${a:-_} ${m:-_}"
+}
+
 write_config() {
     mkdir -p "$STATE/config" "$STATE/logs"
+    local extra_l extra_a extra_m
+    read -r extra_l extra_a extra_m <<<"$(extra_listeners)"
+    [[ "$extra_l" == "_" ]] && extra_l="" && extra_a="" && extra_m=""
     cat >"$STATE/config/server.properties" <<EOF
 # Written by scripts/kafka/kafka.sh: single-node KRaft (broker + controller), loopback only.
 process.roles=broker,controller
 node.id=1
 controller.quorum.bootstrap.servers=$HOST:$CONTROLLER_PORT
-listeners=PLAINTEXT://$HOST:$PORT,CONTROLLER://$HOST:$CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://$HOST:$PORT
+listeners=PLAINTEXT://$HOST:$PORT,CONTROLLER://$HOST:$CONTROLLER_PORT$extra_l
+advertised.listeners=PLAINTEXT://$HOST:$PORT$extra_a
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT$extra_m
 log.dirs=$STATE/data
 # Topics come from the topic catalog only, never from a producer's typo.
 auto.create.topics.enable=false
@@ -152,6 +220,17 @@ group.initial.rebalance.delay.ms=0
 log.segment.bytes=16777216
 controlled.shutdown.enable=true
 EOF
+    if [[ "${KAFKA_TLS:-}" == "1" ]]; then
+        make_tls
+        cat >>"$STATE/config/server.properties" <<EOF
+# KAFKA_TLS=1: SASL_SSL with SCRAM-SHA-512 on $HOST:$TLS_PORT.
+sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.ssl.keystore.type=PKCS12
+listener.name.sasl_ssl.ssl.keystore.location=$TLS_DIR/server.p12
+listener.name.sasl_ssl.ssl.keystore.password=$(cat "$TLS_DIR/keystore-password")
+EOF
+    fi
     cat >"$STATE/config/log4j2.properties" <<EOF
 status = warn
 appender.file.type = File
@@ -186,8 +265,12 @@ format_storage() {
     local cluster_id
     cluster_id="$(java "${TOOL_JVM_OPTS[@]}" -Dlog4j2.configurationFile="$STATE/config/tools-log4j2.properties" -cp "$LIBS/*" kafka.tools.StorageTool random-uuid)"
     log "formatting $STATE/data (cluster $cluster_id, standalone controller quorum)"
+    local scram=()
+    if [[ "${KAFKA_TLS:-}" == "1" ]]; then
+        scram=(--add-scram "SCRAM-SHA-512=[name=$SCRAM_USER,password=$(cat "$TLS_DIR/scram-password")]")
+    fi
     java "${TOOL_JVM_OPTS[@]}" -Dlog4j2.configurationFile="$STATE/config/tools-log4j2.properties" -cp "$LIBS/*" kafka.tools.StorageTool \
-        format --standalone -t "$cluster_id" -c "$STATE/config/server.properties" >"$STATE/logs/format.log" 2>&1 || {
+        format --standalone -t "$cluster_id" -c "$STATE/config/server.properties" "${scram[@]}" >"$STATE/logs/format.log" 2>&1 || {
         log "storage format failed:"
         cat "$STATE/logs/format.log" >&2
         exit 1
@@ -272,6 +355,7 @@ status() {
 
 case "${1:-}" in
     fetch) fetch ;;
+    fetch-tools) fetch_tools ;;
     start)
         lock
         start "${2:-}"
@@ -287,6 +371,10 @@ case "${1:-}" in
         ;;
     status) status ;;
     bootstrap) echo "$HOST:$PORT" ;;
+    tls-info)
+        if [[ "${KAFKA_TLS:-}" == "1" ]]; then echo "tls_bootstrap=$HOST:$TLS_PORT ca=$TLS_DIR/ca.crt user=$SCRAM_USER password_file=$TLS_DIR/scram-password"; fi
+        if [[ -n "${KAFKA_ADVERTISE_AS:-}" ]]; then echo "advertised_bootstrap=$HOST:$ADVERTISED_PORT advertises=$KAFKA_ADVERTISE_AS:$ADVERTISED_PORT"; fi
+        ;;
     pid)
         if pid_alive; then cat "$PIDFILE"; else
             echo "not running" >&2
@@ -294,7 +382,7 @@ case "${1:-}" in
         fi
         ;;
     *)
-        echo "usage: $0 fetch|start [--fresh]|stop|restart|status|bootstrap|pid" >&2
+        echo "usage: $0 fetch|fetch-tools|start [--fresh]|stop|restart|status|bootstrap|pid" >&2
         exit 64
         ;;
 esac
