@@ -1,9 +1,10 @@
+import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { PlatformModel } from "../model";
 import { DeclaredResource, evaluate } from "./evaluate";
-import { readStackConfig, REDACTED, StackConfig, withPlaceholderSecrets } from "./stack-config";
+import { PlanUserError, readStackConfig, REDACTED, StackConfig, withPlaceholderSecrets } from "./stack-config";
 
 /**
  * The offline plan: evaluates the real program for a stack under mocks and writes its declared desired state:
@@ -83,6 +84,32 @@ export function kubernetesManifest(r: DeclaredResource): Record<string, unknown>
     return { apiVersion, kind, metadata, ...body };
 }
 
+/** What an Output carries once the engine (here: the mocks) has resolved it; internal to @pulumi/pulumi's OutputImpl. */
+interface ResolvedOutputInternals {
+    readonly isSecret: Promise<boolean>;
+    promise(): Promise<unknown>;
+}
+
+/**
+ * Resolves every Output inside the exported values into plain data, with secret ones as `[redacted]`. Without this
+ * an exported Output was serialized by JSON.stringify through its toJSON, which yields Pulumi's warning text
+ * ("Calling [toJSON] on an [Output<T>] is not supported") instead of a value.
+ */
+export async function resolveOutputs(value: unknown): Promise<unknown> {
+    if (pulumi.Output.isInstance(value)) {
+        const output = value as unknown as ResolvedOutputInternals;
+        return (await output.isSecret) ? REDACTED : resolveOutputs(await output.promise());
+    }
+    if (Array.isArray(value)) {
+        return Promise.all(value.map((v) => resolveOutputs(v)));
+    }
+    if (value !== null && typeof value === "object" && !(value instanceof pulumi.Resource)) {
+        const entries = await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await resolveOutputs(v)] as const));
+        return Object.fromEntries(entries);
+    }
+    return value;
+}
+
 export async function runPlan(stackConfig: StackConfig): Promise<Plan> {
     const { flat, secretKeys, missingSecrets, model } = withPlaceholderSecrets(stackConfig);
     const evaluation = await evaluate(stackConfig.stack, flat, secretKeys, async () => {
@@ -92,7 +119,7 @@ export async function runPlan(stackConfig: StackConfig): Promise<Plan> {
     const outputs: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(evaluation.outputs)) {
         if (k !== "default" && k !== "__esModule") {
-            outputs[k] = v;
+            outputs[k] = await resolveOutputs(v);
         }
     }
     return { stack: stackConfig.stack, model, resources: evaluation.resources, outputs, missingSecrets };
@@ -130,14 +157,84 @@ function safeName(text: string): string {
 /** Extra plan sections contributed by components (decK listing, dashboards), written under the plan folder. */
 export type PlanSection = (plan: Plan) => { file: string; content: string }[];
 
-export function writePlan(plan: Plan, dir: string, sections: readonly PlanSection[] = []): string[] {
-    fs.rmSync(dir, { recursive: true, force: true });
+/** The list of files the plan wrote into its folder: the only files a later plan may remove there. */
+export const MANIFEST = ".plan-files.json";
+
+function filesUnder(dir: string, base = dir): string[] {
+    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+        const full = path.join(dir, e.name);
+        return e.isDirectory() ? filesUnder(full, base) : [path.relative(base, full).split(path.sep).join("/")];
+    });
+}
+
+function readManifest(dir: string): string[] | undefined {
+    const file = path.join(dir, MANIFEST);
+    if (!fs.existsSync(file)) {
+        return undefined;
+    }
+    const list = JSON.parse(fs.readFileSync(file, "utf8")) as unknown;
+    return Array.isArray(list) ? list.filter((f): f is string => typeof f === "string") : [];
+}
+
+/**
+ * Makes `dir` ready for a plan without touching anything the plan did not write: a folder holding any file that is
+ * not in the previous plan's manifest is refused with those files named; otherwise only the manifest's files go.
+ * `legacyOwned`: a folder without a manifest that the plan owns by location (out/plan/<stack>, from before manifests).
+ */
+export function claimPlanFolder(dir: string, legacyOwned = false): string[] {
+    if (!fs.existsSync(dir)) {
+        fs.mkdirSync(dir, { recursive: true });
+        return [];
+    }
+    if (!fs.statSync(dir).isDirectory()) {
+        throw new PlanUserError(`${dir} is a file, not a folder; give --out a folder`);
+    }
+    const present = filesUnder(dir).filter((f) => f !== MANIFEST);
+    const owned = readManifest(dir) ?? (legacyOwned ? present : []);
+    const foreign = present.filter((f) => !owned.includes(f));
+    if (foreign.length > 0) {
+        const shown = foreign.slice(0, 10).join(", ") + (foreign.length > 10 ? `, and ${foreign.length - 10} more` : "");
+        throw new PlanUserError(`refusing to write the plan into ${dir}: it holds ${foreign.length} file${foreign.length === 1 ? "" : "s"} the plan did not write (${shown}). Give --out an empty or new folder, or move those files away.`);
+    }
+    for (const f of owned.filter((x) => present.includes(x))) {
+        fs.rmSync(path.join(dir, f), { force: true });
+    }
+    removeEmptyFolders(dir);
+    return owned.filter((x) => present.includes(x));
+}
+
+function removeEmptyFolders(dir: string): void {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        if (e.isDirectory()) {
+            const sub = path.join(dir, e.name);
+            removeEmptyFolders(sub);
+            if (fs.readdirSync(sub).length === 0) {
+                fs.rmdirSync(sub);
+            }
+        }
+    }
+}
+
+export interface WrittenPlan {
+    readonly files: string[];
+    /** Files of the previous plan in this folder that this plan did not write again (removed). */
+    readonly removedStale: string[];
+}
+
+export function writePlan(plan: Plan, dir: string, sections: readonly PlanSection[] = [], options: { legacyOwned?: boolean } = {}): string[] {
+    return writeOwnedPlan(plan, dir, sections, options).files;
+}
+
+export function writeOwnedPlan(plan: Plan, dir: string, sections: readonly PlanSection[] = [], options: { legacyOwned?: boolean } = {}): WrittenPlan {
+    const previous = claimPlanFolder(dir, options.legacyOwned === true);
     const written: string[] = [];
     const write = (file: string, content: string): void => {
         const full = path.join(dir, file);
         fs.mkdirSync(path.dirname(full), { recursive: true });
         fs.writeFileSync(full, content);
         written.push(file);
+        // Kept current after every file, so a plan that fails half-way still owns what it wrote.
+        fs.writeFileSync(path.join(dir, MANIFEST), `${JSON.stringify(written, null, 1)}\n`);
     };
     const byComponent = new Map<string, Record<string, unknown>[]>();
     const componentOf = componentIndex(plan.resources);
@@ -167,7 +264,7 @@ export function writePlan(plan: Plan, dir: string, sections: readonly PlanSectio
     }
     write("outputs.json", `${JSON.stringify(redact(plan.outputs), null, 2)}\n`);
     write("inventory.txt", `${inventory(plan)}\n`);
-    return written;
+    return { files: written, removedStale: previous.filter((f) => !written.includes(f)) };
 }
 
 export { readStackConfig };

@@ -208,9 +208,9 @@ let scratch = Buffer.allocUnsafe(64 * 1024);
 function encodeValue(type: avro.Type, record: unknown, schemaId: number | undefined): Buffer {
     const start = schemaId === undefined ? 0 : 5;
     let end = type.encode(record, scratch, start);
-    if (end < 0) {
-        // avsc returns minus the bytes it would need; grow once and encode again.
-        scratch = Buffer.allocUnsafe(Math.max(scratch.length * 2, start - end));
+    while (end < 0) {
+        // Too small: avsc returns the buffer's length minus the end position it needed (Type.prototype.encode, avsc 5.7).
+        scratch = Buffer.allocUnsafe(Math.max(scratch.length * 2, scratch.length - end));
         end = type.encode(record, scratch, start);
     }
     if (schemaId !== undefined) {

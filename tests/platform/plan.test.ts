@@ -24,6 +24,11 @@ describe("offline plan", () => {
         expect(text).toMatch(/^stack prod: \d+ resources/);
         expect(text).toMatch(/mesh \(\d+\)/);
         expect(text).toMatch(/\d+ {2}PeerAuthentication \(security\.istio\.io\/v1\)/);
-        expect(JSON.parse(fs.readFileSync(path.join(dir, "outputs.json"), "utf8")).mesh.mtlsMode).toBe("STRICT");
+        const outputs = fs.readFileSync(path.join(dir, "outputs.json"), "utf8");
+        expect(JSON.parse(outputs).mesh.mtlsMode).toBe("STRICT");
+        // Secret outputs are resolved to the placeholder, not serialized through Output.toJSON's warning text.
+        expect(JSON.parse(outputs).gateway.jwtSecrets).toBe("[redacted]");
+        expect(outputs).not.toContain("toJSON");
+        expect(JSON.parse(fs.readFileSync(path.join(dir, ".plan-files.json"), "utf8"))).toEqual(files);
     });
 });
