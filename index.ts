@@ -1,10 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import { buildModel, rawConfigFrom } from "./model";
 import { deployPlatform } from "./platform";
+import { preflightTargets, runPreflight, secretValuesFrom } from "./preflight";
 
 // Config and catalog are validated as a whole before any resource is declared.
-const model = buildModel({ stack: pulumi.getStack(), config: rawConfigFrom(pulumi.runtime.allConfig()) });
-const outputs = deployPlatform(model);
+const model = buildModel({ stack: pulumi.getStack(), config: rawConfigFrom(pulumi.runtime.allConfig()), checkKubeconfig: true });
+// With an engine (preview, up) every endpoint a provider will use is checked from here first, and no resource is
+// declared until it passes: a wrong endpoint fails `preview` the way it would fail `up`, and `up` changes nothing.
+// Under mocks (the offline plan, unit tests) there is no engine and nothing to reach.
+const outputs = pulumi.runtime.hasEngine()
+    ? pulumi.output(runPreflight(preflightTargets(model, secretValuesFrom(pulumi.runtime.allConfig()))).then(() => deployPlatform(model)))
+    : deployPlatform(model);
 
 export const mesh = outputs.mesh;
 export const namespaces = outputs.namespaces;

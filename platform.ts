@@ -6,7 +6,7 @@ import { MeshOutputs, ServiceMesh } from "./components/mesh";
 import { Observability } from "./components/observability";
 import { PlatformNamespaces } from "./components/namespaces";
 import { PlatformModel, PROJECT } from "./model";
-import { EVENTS_SASL_PASSWORD_KEY, loadTopicCatalog } from "./model/events";
+import { EVENTS_CLIENT_CERT_KEY, EVENTS_CLIENT_KEY_KEY, EVENTS_SASL_PASSWORD_KEY, loadTopicCatalog } from "./model/events";
 import { GRAFANA_AUTH_KEY } from "./model/observability";
 import { GATEWAY, serviceHost } from "./model/wellknown";
 
@@ -100,6 +100,8 @@ export function deployPlatform(model: PlatformModel): PlatformOutputs {
         new EventTopics("events", {
             model: model.events,
             saslPassword: model.events.connection.sasl ? config.requireSecret(EVENTS_SASL_PASSWORD_KEY) : undefined,
+            clientCert: model.events.connection.clientCertificate ? config.requireSecret(EVENTS_CLIENT_CERT_KEY) : undefined,
+            clientKey: model.events.connection.clientCertificate ? config.requireSecret(EVENTS_CLIENT_KEY_KEY) : undefined,
         });
         events = eventsOutputs(model.events);
     }
@@ -109,7 +111,7 @@ export function deployPlatform(model: PlatformModel): PlatformOutputs {
         const component = new Observability("observability", {
             model: model.observability,
             catalog: model.catalog,
-            grafanaAuth: config.requireSecret(GRAFANA_AUTH_KEY),
+            grafanaAuth: model.observability.grafana.manage ? config.requireSecret(GRAFANA_AUTH_KEY) : undefined,
             kubernetes,
             strictNamespaces: model.components.mesh ? Object.entries(model.mesh.namespaceMtls).filter(([, mode]) => mode === "STRICT").map(([ns]) => ns) : [],
             // The names topics have in Kafka (with the stack's prefix) when this stack manages them.

@@ -31,6 +31,8 @@ export const KONG_UID = 1000;
 
 export const GATEWAY_SECRET_KEYS = {
     postgresAdminPassword: "postgresAdminPassword",
+    /** In-cluster database with `database.password: config`: the password of Kong's role. */
+    kongDatabasePassword: "kongDatabasePassword",
     kongAdminToken: "kongAdminToken",
     kongAdminClientCert: "kongAdminClientCert",
     kongAdminClientKey: "kongAdminClientKey",
@@ -119,6 +121,11 @@ export interface ExtraPluginSpec {
 
 export interface InClusterDatabase {
     readonly mode: "in-cluster";
+    /**
+     * Where the password of Kong's role comes from: `generated` (RandomPassword, kept in state), or `config` (the
+     * secret `kongDatabasePassword`, for stacks without the random provider plugin, such as `local`).
+     */
+    readonly passwordSource: "generated" | "config";
     readonly image: string;
     readonly storage: string;
     readonly storageClass?: string;
@@ -307,6 +314,7 @@ function parseDatabase(r: Reader): InClusterDatabase | ExternalDatabase {
     }
     const db: InClusterDatabase = {
         mode: "in-cluster",
+        passwordSource: r.oneOf("password", ["generated", "config"] as const, "generated"),
         image: parsePostgresImage(r),
         storage: r.string("storage", "10Gi", { re: STORAGE, hint: "a storage size such as 10Gi" }),
         storageClass: r.optionalString("storageClass"),
@@ -639,6 +647,7 @@ export function parseGatewayConfig(r: Reader, catalog: Catalog): GatewayModel {
 export function gatewaySecretKeys(model: GatewayModel): string[] {
     return [
         ...(model.database.mode === "external" ? [GATEWAY_SECRET_KEYS.postgresAdminPassword] : []),
+        ...(model.database.mode === "in-cluster" && model.database.passwordSource === "config" ? [GATEWAY_SECRET_KEYS.kongDatabasePassword] : []),
         ...(model.admin.token ? [GATEWAY_SECRET_KEYS.kongAdminToken] : []),
         ...(model.admin.clientCertificate ? [GATEWAY_SECRET_KEYS.kongAdminClientCert, GATEWAY_SECRET_KEYS.kongAdminClientKey] : []),
         ...model.consumers.flatMap((c) => c.jwt.flatMap((j) => (j.secret?.source === "config" ? [j.secret.configKey] : []))),

@@ -1,15 +1,16 @@
 import * as path from "path";
 import { Catalog, readCatalog } from "./catalog";
 import { choices, nearest, Problems } from "./errors";
-import { DEFAULT_TOPIC_CATALOG, EVENTS_SASL_PASSWORD_KEY, EventsModel, parseEventsConfig, readTopicCatalog, TopicCatalog, topicSchemaRefs } from "./events";
+import { DEFAULT_TOPIC_CATALOG, EVENTS_CLIENT_CERT_KEY, EVENTS_CLIENT_KEY_KEY, EVENTS_SASL_PASSWORD_KEY, EventsModel, parseEventsConfig, readTopicCatalog, TopicCatalog, topicSchemaRefs } from "./events";
 import { isInside, readJsonFile } from "./files";
 import { checkKubernetesNames } from "./k8s-checks";
 import { GATEWAY_SECRET_KEY_PATTERN, GATEWAY_SECRET_KEYS, GatewayModel, gatewaySecretKeys, parseGatewayConfig } from "./gateway";
 import { MeshModel, parseMeshConfig } from "./mesh";
 import { GRAFANA_AUTH_KEY, ObservabilityModel, parseObservabilityConfig } from "./observability";
+import { checkKubeconfigFile } from "./kubeconfig";
 import { Reader } from "./reader";
-import { checkTopicSchemas, DEFAULT_SCHEMA_DIR } from "./topic-schemas";
 import { bindWorkloads, parseWorkloadsConfig, WorkloadsModel } from "./workloads";
+import { checkTopicSchemas, DEFAULT_SCHEMA_DIR } from "./topic-schemas";
 
 /**
  * The one validated, typed model of a stack: its config plus the service catalog.
@@ -29,10 +30,13 @@ export const SECRET_KEYS: readonly string[] = [
     "kubeconfig",
     GRAFANA_AUTH_KEY,
     GATEWAY_SECRET_KEYS.postgresAdminPassword,
+    GATEWAY_SECRET_KEYS.kongDatabasePassword,
     GATEWAY_SECRET_KEYS.kongAdminToken,
     GATEWAY_SECRET_KEYS.kongAdminClientCert,
     GATEWAY_SECRET_KEYS.kongAdminClientKey,
     EVENTS_SASL_PASSWORD_KEY,
+    EVENTS_CLIENT_CERT_KEY,
+    EVENTS_CLIENT_KEY_KEY,
 ];
 
 /** Whether a config key holds a secret (fixed names, or per-credential JWT secrets `jwtSecret-<key>`). */
@@ -50,6 +54,8 @@ export interface KubernetesModel {
     readonly kubeconfigPath?: string;
     /** Whether the kubeconfig comes from the `kubeconfig` secret. */
     readonly kubeconfigFromSecret: boolean;
+    /** The API server URL the context must point at (`kubernetes.server`), so a kubeconfig of another cluster is refused. */
+    readonly server?: string;
 }
 
 export interface PlatformModel {
@@ -79,6 +85,11 @@ export interface ModelInput {
     readonly config: RawConfig;
     /** A catalog given directly (benchmarks, tests); otherwise read from the `catalog` path. */
     readonly catalog?: unknown;
+    /**
+     * Whether to read the kubeconfig file and check its context and server. The program (index.ts) turns it on; the
+     * offline plan and the unit tests leave it off: they evaluate a stack on a machine with no kubeconfig for it.
+     */
+    readonly checkKubeconfig?: boolean;
     /** A topic catalog given directly (tests); otherwise `catalog/topics.json`. */
     readonly topicCatalog?: unknown;
     /** Where the topics' Avro schemas are (default `schemas/`). */
@@ -197,8 +208,12 @@ export function buildModel(input: ModelInput): PlatformModel {
         context: k.string("context"),
         kubeconfigPath: k.optionalString("kubeconfigPath"),
         kubeconfigFromSecret: input.config.kubeconfig !== undefined,
+        server: k.optionalString("server"),
     };
     k.done();
+    if (kubernetes.kubeconfigPath !== undefined && !kubernetes.kubeconfigFromSecret && input.checkKubeconfig === true) {
+        checkKubeconfigFile(problems, `${PROJECT}:kubernetes`, kubernetes.kubeconfigPath, kubernetes.context, kubernetes.server, REPO_ROOT);
+    }
     if (kubernetes.kubeconfigPath === undefined && !kubernetes.kubeconfigFromSecret) {
         problems.add(`${PROJECT}:kubernetes.kubeconfigPath`, undefined, "no kubeconfig is configured (the ambient one is never used)", `set kubernetes.kubeconfigPath, or the secret: pulumi config set --secret ${PROJECT}:kubeconfig < kubeconfig.yaml`);
     }
@@ -236,7 +251,7 @@ export function requiredSecrets(model: PlatformModel): string[] {
     return [
         ...(model.gateway ? gatewaySecretKeys(model.gateway) : []),
         ...(model.events?.connection.sasl ? [EVENTS_SASL_PASSWORD_KEY] : []),
-        ...(model.observability ? [GRAFANA_AUTH_KEY] : []),
+        ...(model.observability?.grafana.manage ? [GRAFANA_AUTH_KEY] : []),
     ];
 }
 

@@ -1,3 +1,5 @@
+import * as fs from "fs";
+import * as path from "path";
 import { Catalog } from "./catalog";
 import { choices } from "./errors";
 import { Reader } from "./reader";
@@ -9,6 +11,21 @@ export type MtlsMode = (typeof MTLS_MODES)[number];
 
 export const OUTBOUND_POLICIES = ["REGISTRY_ONLY", "ALLOW_ANY"] as const;
 export type OutboundPolicy = (typeof OUTBOUND_POLICIES)[number];
+
+/**
+ * Where the Istio charts come from: Istio's published Helm repository (dev, prod), or a local directory
+ * holding `base/`, `cni/` and `istiod/` (the `local` stack, extracted at test time by scripts/cluster/istio-charts.sh).
+ */
+export type IstioChartSource = { readonly kind: "repository" } | { readonly kind: "directory"; readonly directory: string };
+
+/** The mesh's add-ons, each switchable per stack (a stack that cannot fetch their charts turns them off). */
+export interface MeshAddons {
+    readonly jaeger: boolean;
+    readonly kiali: boolean;
+}
+
+/** Chart folders a chart directory must hold, by the chart name Istio publishes them under. */
+export const ISTIO_CHART_DIRS = ["base", "cni", "istiod"] as const;
 
 export interface MeshRevision {
     readonly release: IstioRelease;
@@ -34,6 +51,8 @@ export interface MeshModel {
     readonly prometheusUrl: string;
     /** Namespaces (besides the catalog's) whose workloads may call catalog services, e.g. an ingress controller's. */
     readonly extraCallerNamespaces: readonly string[];
+    readonly charts: IstioChartSource;
+    readonly addons: MeshAddons;
 }
 
 const REVISION_TAG = { re: /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, hint: "a DNS-1123 label such as stable" };
@@ -83,6 +102,11 @@ export function parseMeshConfig(r: Reader, catalog: Catalog): MeshModel {
     const tracingSamplingPercent = tracing.number("samplingPercent", 10, 0, 100);
     tracing.done();
 
+    const charts = parseChartSource(r, active.release.version);
+    const addonSwitches = r.child("addons");
+    const addons: MeshAddons = { jaeger: addonSwitches.boolean("jaeger", true), kiali: addonSwitches.boolean("kiali", true) };
+    addonSwitches.done();
+
     const model: MeshModel = {
         revisions,
         active,
@@ -94,10 +118,39 @@ export function parseMeshConfig(r: Reader, catalog: Catalog): MeshModel {
         istiodReplicas: r.int("istiodReplicas", 1, 1, 10),
         prometheusUrl: r.string("prometheusUrl", "http://prometheus.monitoring.svc.cluster.local:9090"),
         extraCallerNamespaces: r.stringList("extraCallerNamespaces", []),
+        charts,
+        addons,
     };
     if (!catalog.namespaces.some((ns) => ns.name === MESH_ROOT_NAMESPACE)) {
         r.problems.add("catalog.namespaces", catalog.namespaces.map((n) => n.name), `must declare the mesh root namespace ${MESH_ROOT_NAMESPACE}`, `add { "name": "${MESH_ROOT_NAMESPACE}", "injected": false }`);
     }
     r.done();
     return model;
+}
+
+/**
+ * Reads `mesh.charts.directory` (relative to the project root, or absolute). The folder must hold the three
+ * charts at the active version, so a stale or missing extraction fails here, before any resource exists.
+ */
+function parseChartSource(r: Reader, version: string): IstioChartSource {
+    const c = r.child("charts");
+    const given = c.optionalString("directory");
+    c.done();
+    if (given === undefined) {
+        return { kind: "repository" };
+    }
+    const directory = path.resolve(path.join(__dirname, ".."), given);
+    const fix = `extract them with: bash scripts/cluster/istio-charts.sh ${given}`;
+    for (const chart of ISTIO_CHART_DIRS) {
+        const chartFile = path.join(directory, chart, "Chart.yaml");
+        if (!fs.existsSync(chartFile)) {
+            r.problems.add(c.at("directory"), given, `has no ${chart}/Chart.yaml`, fix);
+            continue;
+        }
+        const found = /^version:\s*"?([^"\s]+)"?\s*$/m.exec(fs.readFileSync(chartFile, "utf8"))?.[1];
+        if (found !== version) {
+            r.problems.add(c.at("directory"), given, `holds ${chart} chart version ${found ?? "(none)"}, not the active Istio ${version}`, fix);
+        }
+    }
+    return { kind: "directory", directory };
 }

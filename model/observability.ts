@@ -80,6 +80,17 @@ export interface AlertSettings {
     readonly datastoreUnreachableFor: string;
     /** Plaintext traffic into a STRICT namespace fires after this long (the mesh should make it impossible). */
     readonly plaintextFor: string;
+    /**
+     * Minimum-traffic guard of every request ratio and latency alert: below this many requests per second (over
+     * `window`) a handful of failures is noise, not an SLO breach, and the alert stays silent.
+     */
+    readonly minRequestsPerSecond: number;
+    /** The same guard for TCP services, in closed connections per second. */
+    readonly minConnectionsPerSecond: number;
+    /** How long a scrape target must answer `up == 0` before TargetDown fires. */
+    readonly targetDownFor: string;
+    /** How long a scrape job may have no target at all (`absent(up{job=...})`) before ScrapeJobAbsent fires. */
+    readonly targetAbsentFor: string;
 }
 
 export const DEFAULT_ALERTS = {
@@ -91,9 +102,18 @@ export const DEFAULT_ALERTS = {
     underReplicatedFor: "5m",
     datastoreUnreachableFor: "1m",
     plaintextFor: "5m",
+    minRequestsPerSecond: 0.1,
+    minConnectionsPerSecond: 0.01,
+    targetDownFor: "5m",
+    targetAbsentFor: "10m",
 } as const;
 
 export interface GrafanaSettings {
+    /**
+     * Whether this stack manages the Grafana folder and dashboards (`grafana.manage`, default true). A stack whose
+     * runner cannot reach Grafana, or has no Grafana provider plugin (`local`), keeps the Kubernetes objects only.
+     */
+    readonly manage: boolean;
     /** Base URL of Grafana, without a trailing slash. */
     readonly url: string;
     readonly folderTitle: string;
@@ -181,6 +201,7 @@ function parseGrafana(r: Reader): GrafanaSettings {
     }
     const settings: GrafanaSettings = {
         url,
+        manage: r.boolean("manage", true),
         folderTitle: r.string("folderTitle", "254Carbon Service Integration"),
         folderUid: r.string("folderUid", "254carbon-service-integration", GRAFANA_UID),
         datasourceUid: r.string("datasourceUid", "prometheus", GRAFANA_UID),
@@ -258,6 +279,10 @@ function parseAlerts(r: Reader): AlertSettings {
         underReplicatedFor: promDurationAt(r, "underReplicatedFor", d.underReplicatedFor),
         datastoreUnreachableFor: promDurationAt(r, "datastoreUnreachableFor", d.datastoreUnreachableFor),
         plaintextFor: promDurationAt(r, "plaintextFor", d.plaintextFor),
+        minRequestsPerSecond: r.number("minRequestsPerSecond", d.minRequestsPerSecond, 0.000001, 1_000_000),
+        minConnectionsPerSecond: r.number("minConnectionsPerSecond", d.minConnectionsPerSecond, 0.000001, 1_000_000),
+        targetDownFor: promDurationAt(r, "targetDownFor", d.targetDownFor),
+        targetAbsentFor: promDurationAt(r, "targetAbsentFor", d.targetAbsentFor),
     };
     r.done();
     return alerts;

@@ -48,9 +48,9 @@ function restrictedContainer(): k8s.types.input.core.v1.SecurityContext {
 }
 
 /** PostgreSQL 15 in the cluster: password from RandomPassword, hardened, no sidecar (the migrations Job has none either). */
-export function inClusterDatabase(db: InClusterDatabase, c: Common): KongDatabase {
+export function inClusterDatabase(db: InClusterDatabase, c: Common, configPassword?: pulumi.Input<string>): KongDatabase {
     const opts = { parent: c.parent, provider: c.kubernetes };
-    const password = new random.RandomPassword("kong-postgres-password", { length: 32, special: false }, { parent: c.parent, protect: c.protect });
+    const password = { result: db.passwordSource === "config" ? pulumi.secret(configPassword!) : new random.RandomPassword("kong-postgres-password", { length: 32, special: false }, { parent: c.parent, protect: c.protect }).result };
     const labels = { ...COMMON_LABELS, app: POSTGRES.name, "app.kubernetes.io/name": POSTGRES.name, "app.kubernetes.io/component": "database" };
     const secret = new k8s.core.v1.Secret(
         POSTGRES.secretName,

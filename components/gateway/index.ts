@@ -155,7 +155,7 @@ export class ApiGateway extends pulumi.ComponentResource {
         const common = { namespace: ns, parent: this as pulumi.Resource, kubernetes: provider, protect: args.protect ?? false };
         let db: KongDatabase;
         if (model.database.mode === "in-cluster") {
-            db = inClusterDatabase(model.database, common);
+            db = inClusterDatabase(model.database, common, args.secrets.kongDatabasePassword);
         } else {
             if (args.secrets.postgresAdminPassword === undefined) {
                 throw new Error('gateway database is external but no admin password was given: set it with "pulumi config set --secret service-integration:postgresAdminPassword <password>"');

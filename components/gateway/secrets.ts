@@ -5,6 +5,8 @@ import { GATEWAY_SECRET_KEYS, GatewayModel } from "../../model/gateway";
 export interface GatewaySecrets {
     /** External database: password of `database.adminUser`. */
     readonly postgresAdminPassword?: pulumi.Input<string>;
+    /** In-cluster database with `password: config`: the password of Kong's role. */
+    readonly kongDatabasePassword?: pulumi.Input<string>;
     /** `admin.token`: sent as Kong-Admin-Token. */
     readonly kongAdminToken?: pulumi.Input<string>;
     /** `admin.clientCertificate`: PEM certificate and key for mTLS to the Admin API. */
@@ -29,6 +31,8 @@ export function readGatewaySecrets(model: GatewayModel, config: pulumi.Config = 
     }
     return {
         postgresAdminPassword: model.database.mode === "external" ? config.requireSecret(GATEWAY_SECRET_KEYS.postgresAdminPassword) : undefined,
+        kongDatabasePassword:
+            model.database.mode === "in-cluster" && model.database.passwordSource === "config" ? config.requireSecret(GATEWAY_SECRET_KEYS.kongDatabasePassword) : undefined,
         kongAdminToken: model.admin.token ? config.requireSecret(GATEWAY_SECRET_KEYS.kongAdminToken) : undefined,
         kongAdminClientCert: model.admin.clientCertificate ? config.requireSecret(GATEWAY_SECRET_KEYS.kongAdminClientCert) : undefined,
         kongAdminClientKey: model.admin.clientCertificate ? config.requireSecret(GATEWAY_SECRET_KEYS.kongAdminClientKey) : undefined,

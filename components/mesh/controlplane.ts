@@ -1,3 +1,4 @@
+import * as path from "path";
 import { MeshModel, MeshRevision } from "../../model/mesh";
 import { HELM_REPOS, JAEGER } from "../../model/versions";
 import { Manifest, MESH_ROOT_NAMESPACE, metadata, serviceHost } from "../../model/wellknown";
@@ -9,9 +10,13 @@ import { Manifest, MESH_ROOT_NAMESPACE, metadata, serviceHost } from "../../mode
 export interface HelmReleaseSpec {
     /** Helm release name in the cluster. */
     readonly name: string;
+    /** Chart name as published (base, cni, istiod, jaeger, kiali-server). */
     readonly chart: string;
     readonly version: string;
-    readonly repo: string;
+    /** Helm repository URL, when the chart comes from one. */
+    readonly repo?: string;
+    /** Local chart folder, when the chart comes from a directory (then `repo` is unset). */
+    readonly path?: string;
     readonly namespace: string;
     readonly values: Record<string, unknown>;
 }
@@ -23,12 +28,16 @@ export const JAEGER_SERVICE = "jaeger";
 export const KIALI_SERVICE = "kiali";
 export const KIALI_PORT = 20001;
 
+/** Where an Istio chart is installed from: Istio's repository, or the stack's chart directory. */
+function istioChart(mesh: MeshModel, chart: "base" | "cni" | "istiod"): Pick<HelmReleaseSpec, "chart" | "repo" | "path"> {
+    return mesh.charts.kind === "directory" ? { chart, path: path.join(mesh.charts.directory, chart) } : { chart, repo: HELM_REPOS.istio };
+}
+
 export function istioBase(mesh: MeshModel): HelmReleaseSpec {
     return {
         name: "istio-base",
-        chart: "base",
+        ...istioChart(mesh, "base"),
         version: mesh.active.release.version,
-        repo: HELM_REPOS.istio,
         namespace: MESH_ROOT_NAMESPACE,
         // The default revision owns the cluster-wide validating webhook.
         values: { defaultRevision: mesh.active.name },
@@ -38,9 +47,8 @@ export function istioBase(mesh: MeshModel): HelmReleaseSpec {
 export function istioCni(mesh: MeshModel): HelmReleaseSpec {
     return {
         name: "istio-cni",
-        chart: "cni",
+        ...istioChart(mesh, "cni"),
         version: mesh.active.release.version,
-        repo: HELM_REPOS.istio,
         namespace: MESH_ROOT_NAMESPACE,
         values: {
             // istio-cni replaces the privileged istio-init container, so app pods need no NET_ADMIN.
@@ -54,9 +62,8 @@ export function istiod(mesh: MeshModel, revision: MeshRevision): HelmReleaseSpec
     const isActive = revision.name === mesh.active.name;
     return {
         name: `istiod-${revision.name}`,
-        chart: "istiod",
+        ...istioChart(mesh, "istiod"),
         version: revision.release.version,
-        repo: HELM_REPOS.istio,
         namespace: MESH_ROOT_NAMESPACE,
         values: {
             revision: revision.name,

@@ -6,7 +6,10 @@ import { Manifest } from "../../model/wellknown";
 import { HelmReleaseSpec, istioBase, istioCni, istiod, jaeger, kiali, meshTelemetry, meshUrls } from "./controlplane";
 import { networkPolicies } from "./network";
 import { authorizationPolicies, peerAuthentications } from "./security";
-import { buildTopology } from "./topology";
+import { buildTopology, defaultMeshContext, MeshContext } from "./topology";
+
+export { meshContext } from "./topology";
+export type { MeshContext } from "./topology";
 import { rolloutPatchSpec, RolloutPatch, sidecarRollouts } from "./rollout";
 import { destinationRule, sidecars, virtualService } from "./traffic";
 
@@ -19,6 +22,8 @@ export interface ServiceMeshArgs {
     readonly kubernetes: k8s.Provider;
     /** The platform's namespaces by name (created with their injection labels by the platform). */
     readonly namespaces: Readonly<Record<string, k8s.core.v1.Namespace>>;
+    /** The workloads the policies name and what this stack lacks (topology.ts meshContext); the documented defaults otherwise. */
+    readonly context?: MeshContext;
 }
 
 /** Everything this component declares, as data, before any resource exists (used by the plan and tests). */
@@ -37,8 +42,8 @@ export interface MeshDeclaration {
     readonly rollouts: readonly RolloutPatch[];
 }
 
-export function declareMesh(mesh: MeshModel, catalog: Catalog): MeshDeclaration {
-    const topology = buildTopology(catalog);
+export function declareMesh(mesh: MeshModel, catalog: Catalog, context: MeshContext = defaultMeshContext(catalog, mesh)): MeshDeclaration {
+    const topology = buildTopology(catalog, context);
     const everyService = catalog.services;
     return {
         releases: {
@@ -53,8 +58,8 @@ export function declareMesh(mesh: MeshModel, catalog: Catalog): MeshDeclaration 
             ...peerAuthentications(mesh, topology),
             ...authorizationPolicies(mesh, topology),
             // DestinationRules also shape traffic *to* sidecar-less services (Kiali, Jaeger) from meshed clients.
-            ...everyService.map(destinationRule),
-            ...everyService.map(virtualService).filter((vs): vs is Manifest => vs !== undefined),
+            ...everyService.filter((s) => !context.absent.includes(s.name)).map(destinationRule),
+            ...everyService.filter((s) => !context.absent.includes(s.name)).map(virtualService).filter((vs): vs is Manifest => vs !== undefined),
             ...sidecars(mesh, topology),
         ],
         networkPolicies: networkPolicies(topology),
@@ -90,7 +95,7 @@ export class ServiceMesh extends pulumi.ComponentResource {
 
     constructor(name: string, args: ServiceMeshArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:mesh:ServiceMesh", name, {}, opts);
-        const declared = declareMesh(args.mesh, args.catalog);
+        const declared = declareMesh(args.mesh, args.catalog, args.context);
         const provider = args.kubernetes;
         const rootNs = args.namespaces[declared.releases.base.namespace];
         const release = (spec: HelmReleaseSpec, dependsOn: pulumi.Resource[]): k8s.helm.v3.Release =>
@@ -98,9 +103,9 @@ export class ServiceMesh extends pulumi.ComponentResource {
                 spec.name,
                 {
                     name: spec.name,
-                    chart: spec.chart,
+                    chart: spec.path ?? spec.chart,
                     version: spec.version,
-                    repositoryOpts: { repo: spec.repo },
+                    repositoryOpts: spec.repo ? { repo: spec.repo } : undefined,
                     namespace: spec.namespace,
                     values: spec.values,
                     // Upgrades of the control plane must not half-apply.
@@ -116,8 +121,10 @@ export class ServiceMesh extends pulumi.ComponentResource {
         const istiods = declared.releases.istiod.map((spec) => release(spec, [base, cni]));
         const activeIstiod = istiods[args.mesh.revisions.findIndex((r) => r.name === args.mesh.active.name)];
         this.crdsReady = [base, activeIstiod];
-        const tracing = release(declared.releases.jaeger, [base]);
-        release(declared.releases.kiali, [activeIstiod, tracing]);
+        const tracing = args.mesh.addons.jaeger ? release(declared.releases.jaeger, [base]) : undefined;
+        if (args.mesh.addons.kiali) {
+            release(declared.releases.kiali, tracing ? [activeIstiod, tracing] : [activeIstiod]);
+        }
 
         for (const m of declared.istioResources) {
             const ns = m.metadata.namespace ?? "";

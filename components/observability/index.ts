@@ -5,7 +5,8 @@ import { Catalog } from "../../model/catalog";
 import { ObservabilityModel } from "../../model/observability";
 import { Manifest } from "../../model/wellknown";
 import { buildDashboards } from "./dashboards";
-import { buildMonitors } from "./monitors";
+import { buildMonitors, scrapeJobs } from "./monitors";
+import { namespaceReporting } from "./reporting";
 import { buildRules } from "./rules";
 
 export { buildDashboards, renderDashboards, dashboardUid, dashboardUrl, DASHBOARD_TITLES } from "./dashboards";
@@ -18,8 +19,8 @@ export interface ObservabilityArgs {
     /** `service-integration:observability`, parsed by `parseObservabilityConfig`. */
     readonly model: ObservabilityModel;
     readonly catalog: Catalog;
-    /** Grafana service-account token: `config.requireSecret(GRAFANA_AUTH_KEY)`. Kept secret by this component. */
-    readonly grafanaAuth: pulumi.Input<string>;
+    /** Grafana service-account token: `config.requireSecret(GRAFANA_AUTH_KEY)`, when `grafana.manage` is on. Kept secret by this component. */
+    readonly grafanaAuth?: pulumi.Input<string>;
     /** Kubernetes provider for the prometheus-operator resources (ServiceMonitor, PodMonitor, PrometheusRule). */
     readonly kubernetes: k8s.Provider;
     /** Namespaces whose effective mTLS mode is STRICT, from the mesh model; empty when none is. */
@@ -43,17 +44,44 @@ export class Observability extends pulumi.ComponentResource {
     readonly monitors: string[];
     readonly rules: string[];
 
+    private readonly model: ObservabilityModel;
+
     constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:observability:Observability", name, {}, opts);
         const { model, catalog } = args;
+        this.model = model;
 
         // Build everything first: a bad topic or namespace list throws before any resource is declared.
         const dashboards = buildDashboards(model, catalog, args.topics);
-        const manifests: Manifest[] = [...buildMonitors(model, catalog), ...buildRules(model, catalog, args.strictNamespaces, args.topics)];
+        const monitors = buildMonitors(model, catalog);
+        const rules = buildRules({ model, catalog, strictNamespaces: args.strictNamespaces, topics: args.topics, reporting: namespaceReporting(catalog), scrapeJobs: scrapeJobs(monitors) });
+        const manifests: Manifest[] = [...monitors, ...rules];
 
+        const folderUid = model.grafana.manage ? this.grafanaDashboards(name, dashboards, args.grafanaAuth) : pulumi.output(model.grafana.folderUid);
+        for (const m of manifests) {
+            new k8s.apiextensions.CustomResource(
+                `${name}-${m.kind.toLowerCase()}-${m.metadata.name}`,
+                { apiVersion: m.apiVersion, kind: m.kind, metadata: m.metadata, spec: m.spec },
+                { parent: this, provider: args.kubernetes, dependsOn: args.dependsOn },
+            );
+        }
+
+        this.dashboardUrls = Object.fromEntries(dashboards.map((d) => [d.title, d.url]));
+        this.folderUid = folderUid;
+        this.monitors = manifests.filter((m) => m.kind !== "PrometheusRule").map((m) => `${m.kind}/${m.metadata.namespace}/${m.metadata.name}`);
+        this.rules = manifests.filter((m) => m.kind === "PrometheusRule").map((m) => `${m.kind}/${m.metadata.namespace}/${m.metadata.name}`);
+        this.registerOutputs({ dashboardUrls: this.dashboardUrls, folderUid: this.folderUid, monitors: this.monitors, rules: this.rules });
+    }
+
+    /** The Grafana folder and dashboards through an explicit provider; returns the folder's uid. */
+    private grafanaDashboards(name: string, dashboards: ReturnType<typeof buildDashboards>, auth: pulumi.Input<string> | undefined): pulumi.Output<string> {
+        const model = this.model;
+        if (auth === undefined) {
+            throw new Error("observability.grafana.manage is on but no Grafana token was given: pulumi config set --secret service-integration:grafanaAuth <token>");
+        }
         const provider = new grafana.Provider(
             `${name}-grafana`,
-            { url: model.grafana.url, auth: pulumi.secret(args.grafanaAuth) },
+            { url: model.grafana.url, auth: pulumi.secret(auth) },
             { parent: this },
         );
         const folder = new grafana.oss.Folder(
@@ -74,19 +102,6 @@ export class Observability extends pulumi.ComponentResource {
                 { parent: this, provider },
             );
         }
-
-        for (const m of manifests) {
-            new k8s.apiextensions.CustomResource(
-                `${name}-${m.kind.toLowerCase()}-${m.metadata.name}`,
-                { apiVersion: m.apiVersion, kind: m.kind, metadata: m.metadata, spec: m.spec },
-                { parent: this, provider: args.kubernetes, dependsOn: args.dependsOn },
-            );
-        }
-
-        this.dashboardUrls = Object.fromEntries(dashboards.map((d) => [d.title, d.url]));
-        this.folderUid = folder.uid;
-        this.monitors = manifests.filter((m) => m.kind !== "PrometheusRule").map((m) => `${m.kind}/${m.metadata.namespace}/${m.metadata.name}`);
-        this.rules = manifests.filter((m) => m.kind === "PrometheusRule").map((m) => `${m.kind}/${m.metadata.namespace}/${m.metadata.name}`);
-        this.registerOutputs({ dashboardUrls: this.dashboardUrls, folderUid: this.folderUid, monitors: this.monitors, rules: this.rules });
+        return folder.uid;
     }
 }

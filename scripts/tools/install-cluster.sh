@@ -90,7 +90,8 @@ build_etcd() {
 }
 
 build_kwok() {
-  local out="$1" -a repl=() old new
+  local out="$1" old new
+  local -a repl=()
   while read -r old new; do
     [[ -z "$old" ]] && continue
     [[ "$new" == .* || "$new" == /* ]] && continue
@@ -98,13 +99,23 @@ build_kwok() {
   done < <(t_upstream_replaces sigs.k8s.io/kwok "$KWOK_VERSION")
   t_go_build "$out/kwok" sigs.k8s.io/kwok "$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok \
     "" ${repl[@]+"${repl[@]}"}
-  # kwok refuses to start without stages; its default ones ship in its module (kustomize/stage/).
-  local dir
-  dir="$(go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | jq -r .Dir)"
-  mkdir -p "$out/stages"
-  local s
-  for s in "${KWOK_STAGES[@]}"; do cp "$dir/kustomize/stage/$s" "$out/stages/${s//\//-}"; done
-  chmod u+w "$out"/stages/*
+}
+
+# kwok refuses to start without stages; its default ones ship in its module (kustomize/stage/).
+# They are data, taken from the module at build time into the cache (keyed by the list's hash).
+install_kwok_stages() {
+  local key out dir s
+  key="$KWOK_VERSION-$(printf '%s\n' "${KWOK_STAGES[@]}" | sha256sum | cut -c1-8)"
+  out="$TOOLS_CACHE_DIR/kwok-stages-$key"
+  if [[ ! -f "$out/.complete" ]]; then
+    dir="$(go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | jq -r .Dir)"
+    rm -rf "$out" && mkdir -p "$out"
+    for s in "${KWOK_STAGES[@]}"; do cp "$dir/kustomize/stage/$s" "$out/${s//\//-}"; done
+    chmod u+w "$out"/*.yaml
+    touch "$out/.complete"
+  fi
+  ln -sfn "$out" "$TOOLS_BIN_DIR/kwok-stages"
+  t_log "kwok stages: ${#KWOK_STAGES[@]} files in $out"
 }
 
 # The provider's cmd/ go:embeds two files that only its `go generate` writes. The build module
@@ -169,7 +180,7 @@ main() {
       etcd) t_install etcd "$ETCD_VERSION" etcd build_etcd ;;
       kwok)
         t_install kwok "$KWOK_VERSION" kwok build_kwok
-        ln -sfn "$TOOLS_CACHE_DIR/kwok-$KWOK_VERSION/stages" "$TOOLS_BIN_DIR/kwok-stages"
+        install_kwok_stages
         ;;
       provider)
         t_install pulumi-resource-kubernetes "$K8S_PROVIDER_VERSION-$K8S_PROVIDER_MODULE_VERSION" \

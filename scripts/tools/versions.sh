@@ -20,11 +20,19 @@ ACTIONLINT_VERSION=v1.7.12
 ISTIO_MODULE=istio.io/istio
 ISTIO_VERSION=v0.0.0-20260826214018-9739e10eb9d7
 ISTIO_LABEL=1.30-9739e10eb9d7
+# The Istio release that commit carries (its charts are extracted by scripts/cluster/istio-charts.sh).
+ISTIO_CHARTS_VERSION=1.30.4
 
 # kube-linter (golang.stackrox.io/kube-linter) is refused by the proxy ("403 This module
 # version is not available"), also under github.com/stackrox/kube-linter; kube-score is served.
 KUBE_SCORE_MODULE=github.com/zegl/kube-score
 KUBE_SCORE_VERSION=v1.20.0
+
+# promtool (check rules / test rules, issue 15). Prometheus 3.x is published as module
+# versions v0.3MM.P (3.16.0 = v0.316.0, its VERSION file); its go.mod has no replace.
+PROMETHEUS_MODULE=github.com/prometheus/prometheus
+PROMETHEUS_MODULE_VERSION=v0.316.0
+PROMETHEUS_VERSION=3.16.0
 
 # The NetworkPolicy engine of the connectivity contract (issue 12): cyclonus's simulator
 # (pkg/matcher), driven by our own main scripts/tools/netpol-flows/main.go.
@@ -59,19 +67,25 @@ ISTIO_CONTRIB_EMPTY_PACKAGES=(
 )
 
 # --- the local control plane and the real Kubernetes provider (install-cluster.sh) ---
-# Kubernetes 1.37 (supported upstream until about October 2027). The staging modules
-# (k8s.io/api, client-go, ...) are replaced with their published v0.37.x releases.
-KUBERNETES_VERSION=v1.37.2
+# Kubernetes 1.36: supported upstream (until about June 2027) and inside Istio 1.30's range (istioctl
+# MinK8SVersion = 32, istioctl/pkg/install/k8sversion/version.go at 1.30.4; 1.32-1.36). The staging modules
+# (k8s.io/api, client-go, ...) are replaced with their published v0.36.x releases.
+KUBERNETES_VERSION=v1.36.3
 ETCD_VERSION=v3.6.16
 KWOK_VERSION=v0.8.0
 # kwok's own default stages (its module's kustomize/stage/): nodes Ready with leases, pods Ready,
-# Jobs' pods Complete, deletions finished.
+# Jobs' pods Complete, deletions finished, PVCs of the `kwok-volume` StorageClass provisioned and bound.
 KWOK_STAGES=(
   node/fast/node-initialize.yaml
   node/heartbeat-with-lease/node-heartbeat-with-lease.yaml
   pod/fast/pod-ready.yaml
   pod/fast/pod-complete.yaml
   pod/fast/pod-delete.yaml
+  volume/fast/storage-class.yaml
+  volume/fast/pvc-provision.yaml
+  volume/fast/pv-bind.yaml
+  volume/fast/pvc-delete.yaml
+  volume/fast/pv-delete.yaml
 )
 # The tag v4.34.2 of provider/v4 is refused (403); this pseudo-version (a January 2026 commit,
 # about 4.24-dev) is served. It is labelled with the npm SDK's version so the engine matches it.
@@ -84,3 +98,7 @@ K8S_PROVIDER_REPLACES=(
   "github.com/pulumi/pulumi/sdk/v3=github.com/pulumi/pulumi/sdk/v3@v3.215.0"
   "github.com/atotto/clipboard=github.com/tgummerer/clipboard@v0.0.0-20241001131231-d02d263e614e"
 )
+# prometheus-operator's CRDs (ServiceMonitor, PodMonitor, PrometheusRule), applied to the local control plane at
+# test time from the module's example/prometheus-operator-crd/ (served by the Go module proxy; nothing committed).
+PROMETHEUS_OPERATOR_MODULE=github.com/prometheus-operator/prometheus-operator
+PROMETHEUS_OPERATOR_VERSION=v0.94.1
