@@ -1,3 +1,4 @@
+import { readPem } from "./pem";
 import * as path from "path";
 import { Catalog } from "./catalog";
 import { Problems } from "./errors";
@@ -14,6 +15,13 @@ import { checkTopicSchemas, DEFAULT_SCHEMA_DIR } from "./topic-schemas";
 export const TOPIC_FAMILIES = ["data", "system", "audit"] as const;
 export type TopicFamily = (typeof TOPIC_FAMILIES)[number];
 
+/**
+ * Schema compatibility levels of the schema registry (Confluent's names; Apicurio's ccompat API accepts the same:
+ * apicurio-registry 3.x, app/src/main/java/io/apicurio/registry/ccompat/rest/v7/impl/ConfigResourceImpl.java).
+ */
+export const COMPATIBILITY_LEVELS = ["BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE", "NONE"] as const;
+export type CompatibilityLevel = (typeof COMPATIBILITY_LEVELS)[number];
+
 export const CLEANUP_POLICIES = ["delete", "compact", "compact,delete"] as const;
 export type CleanupPolicy = (typeof CLEANUP_POLICIES)[number];
 
@@ -23,6 +31,9 @@ export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
 
 /** Stack config key (namespace `service-integration`) holding the SASL password, always set with `pulumi config set --secret`. */
 export const EVENTS_SASL_PASSWORD_KEY = "kafkaSaslPassword";
+/** Secret keys of the Kafka provider's client certificate and key (PEM), read when `events.clientCertificate` is true. */
+export const EVENTS_CLIENT_CERT_KEY = "kafkaClientCert";
+export const EVENTS_CLIENT_KEY_KEY = "kafkaClientKey";
 
 /** Default location of the topic catalog. */
 export const DEFAULT_TOPIC_CATALOG = path.join(__dirname, "..", "catalog", "topics.json");
@@ -103,6 +114,18 @@ export function topicMaxMessageBytes(catalog: TopicCatalog, topic: TopicSpec): n
     return v === undefined ? undefined : Number(v);
 }
 
+/**
+ * The compatibility level of a named schema: its family's (by Avro namespace); types outside every family's namespace
+ * (the shared envelope, part of every family's records) get the strictest, FULL_TRANSITIVE.
+ */
+export function compatibilityOf(catalog: TopicCatalog, schemaName: string): CompatibilityLevel {
+    const family = Object.values(catalog.families).find((f) => schemaName.startsWith(`${f.namespace}.`));
+    if (family !== undefined) {
+        return family.compatibility;
+    }
+    return "FULL_TRANSITIVE";
+}
+
 /** Kafka's own limit on topic name length (Topic.MAX_NAME_LENGTH). */
 export const MAX_TOPIC_NAME_LENGTH = 249;
 const TOPIC_NAME_CHARS = /^[a-zA-Z0-9._-]+$/;
@@ -118,6 +141,8 @@ export interface FamilySpec {
     /** Default retention for the family's topics; -1 keeps records forever. */
     readonly retentionMs: number;
     readonly cleanupPolicy: CleanupPolicy;
+    /** Schema compatibility of the family's subjects: the registry's level and the local gate's (default FULL_TRANSITIVE). */
+    readonly compatibility: CompatibilityLevel;
     /** Further Kafka topic configs for every topic of the family (allow-listed keys). */
     readonly config: Readonly<Record<string, string>>;
 }
@@ -296,6 +321,7 @@ function parseFamily(r: Reader, name: TopicFamily): FamilySpec {
         namespace: r.string("namespace", undefined, { re: AVRO_FULL_NAME, hint: "an Avro namespace like com.carbon254.events.data" }),
         retentionMs: readRetention(r, "retention"),
         cleanupPolicy: r.oneOf("cleanupPolicy", CLEANUP_POLICIES, "delete"),
+        compatibility: r.oneOf("compatibility", COMPATIBILITY_LEVELS, "FULL_TRANSITIVE"),
         config: readTopicConfig(r, "config"),
     };
     r.done();
@@ -437,6 +463,10 @@ export interface KafkaConnection {
     readonly sasl?: SaslSettings;
     /** Kafka protocol version the Pulumi provider speaks (`$MAJOR.$MINOR.$PATCH`), pinned per stack. */
     readonly kafkaVersion: string;
+    /** PEM CA of the brokers' certificates (the provider's `caCert`); the system bundle when absent. */
+    readonly caCertificate?: string;
+    /** Mutual TLS: the provider's `clientCert`/`clientKey` from the secrets kafkaClientCert/kafkaClientKey. */
+    readonly clientCertificate: boolean;
 }
 
 /** A catalog topic with everything the environment decides filled in. */
@@ -535,6 +565,11 @@ export function parseEventsConfig(r: Reader, _catalog: Catalog, topicCatalog: To
         r.raw("sasl");
     }
     const kafkaVersion = readKafkaVersion(r);
+    const caCertificate = readPem(r, "caCertificate", "CERTIFICATE");
+    const clientCertificate = r.boolean("clientCertificate", false);
+    if (!tlsEnabled && (caCertificate !== undefined || clientCertificate)) {
+        r.problems.add(r.at("tlsEnabled"), false, "is off, so caCertificate/clientCertificate would never be used", `set ${r.at("tlsEnabled")} to true, or remove caCertificate/clientCertificate`);
+    }
     const replicationFactor = r.int("replicationFactor", undefined, 1, 32767);
     const minInsyncReplicas = r.int("minInsyncReplicas", undefined, 1, 32767);
     if (minInsyncReplicas > replicationFactor) {
@@ -607,7 +642,7 @@ export function parseEventsConfig(r: Reader, _catalog: Catalog, topicCatalog: To
         );
     }
     return {
-        connection: { bootstrapServers, tlsEnabled, sasl, kafkaVersion },
+        connection: { bootstrapServers, tlsEnabled, sasl, kafkaVersion, caCertificate, clientCertificate },
         replicationFactor,
         minInsyncReplicas,
         protect,

@@ -10,6 +10,9 @@ export interface EventTopicsArgs {
      * It is wrapped in `pulumi.secret` again here, so a plain value can never reach the state in clear text.
      */
     readonly saslPassword?: pulumi.Input<string>;
+    /** `events.clientCertificate`: PEM client certificate and key (secrets kafkaClientCert/kafkaClientKey). */
+    readonly clientCert?: pulumi.Input<string>;
+    readonly clientKey?: pulumi.Input<string>;
 }
 
 /**
@@ -43,6 +46,11 @@ export class EventTopics extends pulumi.ComponentResource {
                 // Explicit, so KAFKA_SKIP_VERIFY in someone's environment cannot turn certificate checks off.
                 skipTlsVerify: false,
                 kafkaVersion: conn.kafkaVersion,
+                // A private CA is trusted explicitly (the system bundle alone fails for it); mTLS from secrets.
+                ...(conn.caCertificate !== undefined ? { caCert: conn.caCertificate } : {}),
+                ...(conn.clientCertificate && args.clientCert !== undefined && args.clientKey !== undefined
+                    ? { clientCert: pulumi.secret(args.clientCert), clientKey: pulumi.secret(args.clientKey) }
+                    : {}),
                 ...(conn.sasl
                     ? {
                           saslMechanism: conn.sasl.mechanism,
