@@ -2,8 +2,8 @@ import * as avro from "avsc";
 import * as fs from "fs";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
-import { loadTopicCatalog } from "../../model/events";
-import { backwardIssues, checkBackwardTransitive, checkSchemaSet, formatGateFailures } from "../../producer/compat";
+import { compatibilityOf, loadTopicCatalog } from "../../model/events";
+import { backwardIssues, checkBackwardTransitive, checkCompatibility, checkSchemaSet, enumsWithoutDefault, formatGateFailures, forwardIssues } from "../../producer/compat";
 import { TOPIC_EVENT_TYPES, TYPED_TOPICS } from "../../producer/events";
 import { DEFAULT_SCHEMA_DIR, parseSchema, SchemaSet, standaloneSchema } from "../../producer/schemas";
 import { validateValue } from "../../producer/validate";
@@ -90,9 +90,26 @@ describe("compatibility gate (BACKWARD transitive)", () => {
         expect(stale.map((t) => `${t.schema} changed: run npx tsx scripts/schemas-snapshot.ts`)).toEqual([]);
     });
 
-    it("each current schema reads data written with every earlier version", () => {
-        const failures = checkSchemaSet(schemas);
+    it("every family's subjects are FULL_TRANSITIVE (the registry's level and the gate's come from the catalog)", () => {
+        expect(Object.values(catalog.families).map((f) => [f.name, f.compatibility])).toEqual([
+            ["data", "FULL_TRANSITIVE"],
+            ["system", "FULL_TRANSITIVE"],
+            ["audit", "FULL_TRANSITIVE"],
+        ]);
+        expect(compatibilityOf(catalog, "com.carbon254.events.EventEnvelope")).toBe("FULL_TRANSITIVE");
+    });
+
+    it("each current schema reads every earlier version's data, and every earlier version reads current data (FULL_TRANSITIVE)", () => {
+        const failures = checkSchemaSet(schemas, (name) => compatibilityOf(catalog, name));
         expect(failures, formatGateFailures(failures)).toEqual([]);
+    });
+
+    it("every enum has a default symbol, so a reader that meets a symbol it does not know reads the default", () => {
+        expect(enumsWithoutDefault(schemas)).toEqual([]);
+        // The broken input: an enum without a default is found, however deep.
+        const actor = standaloneSchema(schemas.type("com.carbon254.events.audit.Actor")) as RecordSchema;
+        delete (actor.fields.find((f) => f.name === "kind")!.type as { default?: string }).default;
+        expect(enumsWithoutDefault(SchemaSet.fromSchemas([{ file: "Actor.avsc", schema: actor as avro.Schema }]))).toEqual(["com.carbon254.events.audit.ActorKind"]);
     });
 
     it("snapshots keep logical types and docs", () => {
@@ -110,7 +127,7 @@ describe("compatibility gate (BACKWARD transitive)", () => {
         function gate(mutate: (s: RecordSchema) => void): string {
             const next = currentJson(name);
             mutate(next);
-            return formatGateFailures(checkBackwardTransitive(name, parseSchema(next as avro.Schema), history));
+            return formatGateFailures(checkCompatibility(name, parseSchema(next as avro.Schema), history, compatibilityOf(catalog, name)));
         }
 
         it("a new field without a default", () => {
@@ -148,16 +165,40 @@ describe("compatibility gate (BACKWARD transitive)", () => {
             expect(msg).toContain("DataIngestion.envelope.traceId: older data may hold null, which the new type string cannot read");
         });
 
-        it("while compatible changes pass: a defaulted field, a removed field, int to long, a new enum symbol, an aliased rename", () => {
+        it("a required field removed: a v1 reader would fail on current data (the review's case, which BACKWARD let through)", () => {
+            const mutate = (s: RecordSchema): void => void (s.fields = s.fields.filter((f) => f.name !== "runId"));
+            const next = currentJson(name);
+            mutate(next);
+            expect(checkBackwardTransitive(name, parseSchema(next as avro.Schema), history)).toEqual([]);
+            const msg = gate(mutate);
+            expect(msg).toContain("readers of com.carbon254.events.data.DataIngestion v1 (history/com.carbon254.events.data.DataIngestion/v1.avsc) cannot read data written with the current schema");
+            expect(msg).toContain("DataIngestion.runId: field runId was removed (or renamed), and the older version has no default for it");
+        });
+
+        it("a new enum symbol, while v1 readers have no default symbol for it", () => {
+            const msg = gate((s) => (s.fields.find((f) => f.name === "status")!.type as { symbols: string[] }).symbols.push("CANCELLED"));
+            expect(msg).toContain("DataIngestion.status: enum com.carbon254.events.data.IngestionStatus gained symbol(s) CANCELLED that the older version does not know");
+        });
+
+        it("int widened to long: older readers cannot read it", () => {
+            const older = parseSchema({ type: "record", name: "com.x.E", fields: [{ name: "n", type: "int" }] });
+            const current = parseSchema({ type: "record", name: "com.x.E", fields: [{ name: "n", type: "long" }] });
+            expect(backwardIssues(current, older)).toEqual([]);
+            expect(forwardIssues(current, older)[0]).toMatchObject({ path: "E.n", message: expect.stringContaining("type changed from int to long") });
+        });
+
+        it("while fully compatible changes pass: a defaulted field added, a defaulted field removed", () => {
             const msg = gate((s) => {
                 s.fields.push({ name: "tenantId", type: ["null", "string"], default: null });
                 s.fields = s.fields.filter((f) => f.name !== "error");
-                (s.fields.find((f) => f.name === "status")!.type as { symbols: string[] }).symbols.push("CANCELLED");
-                const src = s.fields.find((f) => f.name === "sourceSystem")! as { name: string; aliases?: string[] };
-                src.name = "origin";
-                src.aliases = ["sourceSystem"];
             });
             expect(msg).toBe("");
+        });
+
+        it("a new enum symbol passes once every older version has a default symbol", () => {
+            const older = parseSchema({ type: "enum", name: "com.x.S", symbols: ["A", "B"], default: "A" } as avro.Schema);
+            const current = parseSchema({ type: "enum", name: "com.x.S", symbols: ["A", "B", "C"], default: "A" } as avro.Schema);
+            expect(checkCompatibility("com.x.S", current, [{ name: "com.x.S", version: 1, file: "v1", type: older, fingerprint: "1" }], "FULL_TRANSITIVE")).toEqual([]);
         });
     });
 
@@ -181,7 +222,7 @@ describe("compatibility gate (BACKWARD transitive)", () => {
         const changed = JSON.parse(JSON.stringify(old)) as RecordSchema;
         changed.fields.push({ name: "department", type: "string" });
         const set = SchemaSet.fromSchemas([{ file: "Actor.avsc", schema: changed as avro.Schema }], [{ name: old.name, version: 1, schema: old as avro.Schema }]);
-        const failures = checkSchemaSet(set);
+        const failures = checkSchemaSet(set, () => "FULL_TRANSITIVE");
         expect(formatGateFailures(failures)).toContain("Actor.department: field department was added without a default");
     });
 });
