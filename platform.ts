@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { EventsOutputs, eventsOutputs, EventTopics } from "./components/events";
 import { ApiGateway, readGatewaySecrets } from "./components/gateway";
-import { MeshOutputs, ServiceMesh } from "./components/mesh";
+import { meshContext, MeshOutputs, ServiceMesh } from "./components/mesh";
 import { Observability } from "./components/observability";
 import { PlatformNamespaces } from "./components/namespaces";
 import { PlatformModel, PROJECT } from "./model";
@@ -65,7 +65,7 @@ export function deployPlatform(model: PlatformModel): PlatformOutputs {
     });
 
     const meshComponent = model.components.mesh
-        ? new ServiceMesh("mesh", { mesh: model.mesh, catalog: model.catalog, kubernetes, namespaces: namespaces.byName })
+        ? new ServiceMesh("mesh", { mesh: model.mesh, catalog: model.catalog, kubernetes, namespaces: namespaces.byName, context: meshContext(model) })
         : undefined;
 
     let gateway: PlatformOutputs["gateway"];
@@ -77,6 +77,8 @@ export function deployPlatform(model: PlatformModel): PlatformOutputs {
             kubernetes,
             secrets: readGatewaySecrets(model.gateway, config),
             crdsReady: meshComponent?.crdsReady,
+            workloads: model.workloads,
+            meshRevision: meshComponent ? model.mesh.active.name : undefined,
             protect: model.protect,
             // The Kong provider port-forwards to Kong with the same credentials as the Kubernetes provider.
             kubernetesAccess: {

@@ -24,6 +24,10 @@ export const ISTIO_PORTS = {
 
 /** Label and annotation that switch sidecar injection, e.g. off for run-to-completion Jobs. */
 export const SIDECAR_INJECT_ANNOTATION = "sidecar.istio.io/inject";
+/** Pod-template annotation keyed to the active Istio revision: changing it rolls the pods, so they get the new sidecar. */
+export const SIDECAR_REVISION_ANNOTATION = "platform.254carbon.io/sidecar-revision";
+/** Istio's per-pod list of ports its sidecar leaves uncaptured inbound (annotation.SidecarTrafficExcludeInboundPorts). */
+export const EXCLUDE_INBOUND_PORTS_ANNOTATION = "traffic.sidecar.istio.io/excludeInboundPorts";
 export const REVISION_LABEL = "istio.io/rev";
 
 /** The Kong gateway's identity in the mesh and its listeners. */
@@ -44,13 +48,16 @@ export const GATEWAY = {
     },
     /** Ports the Kubernetes Services expose for the proxy. */
     servicePorts: { http: 80, https: 443 },
+    /** Label shared by every pod that talks to PostgreSQL (Kong and its migrations Jobs). */
+    clientLabels: { "app.kubernetes.io/name": "kong" },
 } as const;
 
-/** Where the cluster's Prometheus runs and who it is, for scrape allow-rules. */
+/**
+ * Where the monitoring stack runs by default. Who Prometheus is (labels, service account) depends on how it is
+ * installed: that is model/workloads.ts (`workloads.byKey.prometheus`), never a literal here.
+ */
 export const MONITORING = {
     namespace: "monitoring",
-    prometheusServiceAccount: "prometheus",
-    prometheusApp: "prometheus",
 } as const;
 
 /** Kubernetes cluster DNS suffix used to build in-cluster URLs. */

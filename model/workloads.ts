@@ -342,3 +342,8 @@ export function bindWorkloads(catalog: Catalog, workloads: WorkloadsModel, probl
     });
     return { ...catalog, services };
 }
+
+/** The documented defaults (no `workloads` config), for components given only a catalog (component tests). */
+export function defaultWorkloads(catalog: Catalog, activeRevision: string): WorkloadsModel {
+    return parseWorkloadsConfig(new Reader("workloads", {}, new Problems()), catalog, activeRevision);
+}

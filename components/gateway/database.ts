@@ -8,7 +8,7 @@ import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ExternalDatabase, InClusterDatabase, POSTGRES_UID } from "../../model/gateway";
-import { COMMON_LABELS, SIDECAR_INJECT_ANNOTATION, serviceHost } from "../../model/wellknown";
+import { COMMON_LABELS, GATEWAY, SIDECAR_INJECT_ANNOTATION, serviceHost } from "../../model/wellknown";
 import { withEphemeralStorage } from "./workload";
 
 export const POSTGRES = {
@@ -24,7 +24,7 @@ export const POSTGRES = {
 export const DB_SECRET_KEYS = { host: "pg_host", port: "pg_port", user: "pg_user", database: "pg_database", password: "pg_password" } as const;
 
 /** Label shared by every pod that talks to PostgreSQL (Kong and its migrations): the database's NetworkPolicy allows it. */
-export const KONG_CLIENT_LABEL = { "app.kubernetes.io/name": "kong" } as const;
+export const KONG_CLIENT_LABEL = GATEWAY.clientLabels;
 
 export interface KongDatabase {
     /** Name of the Secret holding the DB connection (keys DB_SECRET_KEYS). */

@@ -10,14 +10,15 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Catalog } from "../../model/catalog";
 import { GatewayModel, KONG_UID } from "../../model/gateway";
-import { COMMON_LABELS, GATEWAY, MONITORING, principal, SIDECAR_INJECT_ANNOTATION } from "../../model/wellknown";
+import { COMMON_LABELS, GATEWAY, SIDECAR_INJECT_ANNOTATION } from "../../model/wellknown";
+import { defaultWorkloads, WorkloadsModel } from "../../model/workloads";
 import { DB_SECRET_KEYS, externalDatabase, inClusterDatabase, KONG_CLIENT_LABEL, KongDatabase, POSTGRES } from "./database";
 import { KongConnection } from "./kong/client";
 import { KongConfiguration } from "./kong/configuration";
 import { deriveKongEntities, KongDeclaration } from "./kong/entities";
 import { renderDeck } from "./kong/deck";
 import { GatewaySecrets } from "./secrets";
-import { withEphemeralStorage } from "./workload";
+import { clientAddressEnv, kongPodAnnotations, prometheusScraper, withEphemeralStorage } from "./workload";
 
 export { readGatewaySecrets } from "./secrets";
 export type { GatewaySecrets } from "./secrets";
@@ -43,6 +44,10 @@ export interface ApiGatewayArgs {
      * ServiceEntry) depend on them; when undefined (mesh off for this stack) none are declared.
      */
     readonly crdsReady?: pulumi.Input<pulumi.Resource>[];
+    /** The workloads this program does not own (Prometheus, the load balancer in front of Kong); documented defaults otherwise. */
+    readonly workloads?: WorkloadsModel;
+    /** The mesh's active revision: Kong's pods are rolled when it changes, so they always get its sidecar. */
+    readonly meshRevision?: string;
     /** Protect the database and its password from deletion (the platform's `protect`, true in prod). */
     readonly protect?: boolean;
     /** Stack name for the ownership tag `stack:<stack>`; defaults to pulumi.getStack(). */
@@ -128,6 +133,8 @@ export class ApiGateway extends pulumi.ComponentResource {
     constructor(name: string, args: ApiGatewayArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:gateway:ApiGateway", name, {}, opts);
         const { model } = args;
+        const workloads = args.workloads ?? defaultWorkloads(args.catalog, args.meshRevision ?? "default");
+        const scraper = prometheusScraper(workloads);
         const provider = args.kubernetes;
         const ns = args.namespace.metadata.name;
         const k8sOpts = (dependsOn: readonly pulumi.Input<pulumi.Resource>[] = []): pulumi.CustomResourceOptions => ({
@@ -230,6 +237,7 @@ export class ApiGateway extends pulumi.ComponentResource {
                         metadata: {
                             labels: { ...LABELS, [SIDECAR_INJECT_ANNOTATION]: "true", version: slug },
                             annotations: {
+                                ...kongPodAnnotations(args.meshRevision),
                                 // Kong must not start proxying before Envoy is up.
                                 "proxy.istio.io/config": proxyConfig,
                                 "kubectl.kubernetes.io/default-container": "kong",
@@ -274,6 +282,7 @@ export class ApiGateway extends pulumi.ComponentResource {
                                         { name: "KONG_ADMIN_ACCESS_LOG", value: "/dev/stdout" },
                                         { name: "KONG_PROXY_ERROR_LOG", value: "/dev/stderr" },
                                         { name: "KONG_ADMIN_ERROR_LOG", value: "/dev/stderr" },
+                                        ...clientAddressEnv(workloads.edge),
                                     ],
                                     ports: [
                                         { name: "proxy", containerPort: p.proxyHttp },
@@ -295,7 +304,8 @@ export class ApiGateway extends pulumi.ComponentResource {
                     },
                 },
             },
-            k8sOpts([bootstrap, up]),
+            // After the mesh's injection webhook serves (crdsReady holds the active istiod), or the pods start without a sidecar.
+            k8sOpts([bootstrap, up, ...(args.crdsReady ?? [])]),
         );
         const finish = migration(`kong-migrations-finish-${slug}`, ["kong", "migrations", "finish"], [deployment]);
         this.deployment = deployment;
@@ -358,7 +368,7 @@ export class ApiGateway extends pulumi.ComponentResource {
                             ports: [{ protocol: "TCP", port: p.admin }],
                         },
                         {
-                            from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": MONITORING.namespace } }, podSelector: { matchLabels: { app: MONITORING.prometheusApp } } }],
+                            from: [scraper.peer],
                             ports: [{ protocol: "TCP", port: p.status }],
                         },
                     ],
@@ -397,7 +407,7 @@ export class ApiGateway extends pulumi.ComponentResource {
                 rules: [
                     { from: [{ source: { namespaces: allowed } }], to: [{ operation: { ports: adminPort } }] },
                     {
-                        from: [{ source: { principals: [principal(MONITORING.namespace, MONITORING.prometheusServiceAccount)] } }],
+                        from: [{ source: { principals: [scraper.principal] } }],
                         to: [{ operation: { methods: ["GET"], ports: [String(p.status)], paths: ["/metrics"] } }],
                     },
                 ],

@@ -56,7 +56,7 @@ export function declareMesh(mesh: MeshModel, catalog: Catalog, context: MeshCont
         istioResources: [
             meshTelemetry(mesh),
             ...peerAuthentications(mesh, topology),
-            ...authorizationPolicies(mesh, topology),
+            ...authorizationPolicies(topology),
             // DestinationRules also shape traffic *to* sidecar-less services (Kiali, Jaeger) from meshed clients.
             ...everyService.filter((s) => !context.absent.includes(s.name)).map(destinationRule),
             ...everyService.filter((s) => !context.absent.includes(s.name)).map(virtualService).filter((vs): vs is Manifest => vs !== undefined),

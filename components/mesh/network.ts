@@ -1,20 +1,37 @@
 import { ServiceSpec } from "../../model/catalog";
-import { ISTIO_PORTS, Manifest, MESH_ROOT_NAMESPACE, metadata, MONITORING } from "../../model/wellknown";
+import { GATEWAY, ISTIO_PORTS, Manifest, metadata } from "../../model/wellknown";
+import { Workload, WorkloadPort } from "../../model/workloads";
 import { Caller, Topology } from "./topology";
 
 /**
- * Kubernetes NetworkPolicies for the injected namespaces: default-deny both ways, then exactly the flows
- * the mesh needs (DNS, istiod, Prometheus scraping) and the catalog's caller → service edges.
- * They hold even for pods whose sidecar is missing or bypassed.
+ * Kubernetes NetworkPolicies for the injected namespaces: default-deny both ways, then exactly the flows the
+ * platform needs — DNS, istiod, the OTLP receiver, Prometheus's scrapes, Kafka, and the catalog's caller →
+ * service edges (plaintext ports only from their declared senders). Peers are selected by the labels their pods
+ * really carry (model/workloads.ts). They hold even for pods whose sidecar is missing or bypassed.
  */
 
 const NAMESPACE_LABEL = "kubernetes.io/metadata.name";
 
-function peer(namespace: string, app?: string): Record<string, unknown> {
+type Peer = Record<string, unknown>;
+type PortRule = { protocol: "TCP" | "UDP"; port: number };
+
+function pods(namespace: string, labels?: Readonly<Record<string, string>>): Peer {
     return {
         namespaceSelector: { matchLabels: { [NAMESPACE_LABEL]: namespace } },
-        ...(app === undefined ? {} : { podSelector: { matchLabels: { app } } }),
+        ...(labels === undefined ? {} : { podSelector: { matchLabels: { ...labels } } }),
     };
+}
+
+const workloadPeer = (w: Workload): Peer => pods(w.namespace, w.podLabels);
+const tcp = (port: number): PortRule => ({ protocol: "TCP", port });
+const portRule = (p: WorkloadPort): PortRule => ({ protocol: p.protocol, port: p.port });
+
+function callerPeer(c: Caller): Peer {
+    return c.kind === "pods" ? pods(c.namespace, c.labels) : { ipBlock: { cidr: c.cidrs[0] } };
+}
+
+function callerPeers(callers: readonly Caller[]): Peer[] {
+    return callers.flatMap((c) => (c.kind === "addresses" ? c.cidrs.map((cidr) => ({ ipBlock: { cidr } })) : [callerPeer(c)]));
 }
 
 function policy(name: string, namespace: string, spec: Record<string, unknown>): Manifest {
@@ -24,44 +41,105 @@ function policy(name: string, namespace: string, spec: Record<string, unknown>):
 export function networkPolicies(topology: Topology): Manifest[] {
     return topology.injectedNamespaces.flatMap((ns) => [
         policy("default-deny", ns, { podSelector: {}, policyTypes: ["Ingress", "Egress"] }),
-        policy("allow-dns", ns, {
-            podSelector: {},
-            policyTypes: ["Egress"],
-            egress: [{ to: [peer("kube-system")], ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }] }],
-        }),
-        policy("allow-istiod", ns, {
-            podSelector: {},
-            policyTypes: ["Egress"],
-            egress: [{ to: [peer(MESH_ROOT_NAMESPACE, "istiod")], ports: [{ protocol: "TCP", port: ISTIO_PORTS.istiodXds }] }],
-        }),
-        policy("allow-prometheus-scrape", ns, {
-            podSelector: {},
-            policyTypes: ["Ingress"],
-            ingress: [
-                {
-                    from: [peer(MONITORING.namespace, MONITORING.prometheusApp)],
-                    ports: [{ protocol: "TCP", port: ISTIO_PORTS.mergedMetrics }, { protocol: "TCP", port: ISTIO_PORTS.envoyStats }],
-                },
-            ],
-        }),
+        ...meshBaseline(ns, topology),
+        ...prometheusPolicies(ns, topology),
+        ...kafkaPolicies(ns, topology),
         ...egressPolicy(ns, topology),
-        ...topology.meshServices.filter((svc) => svc.namespace === ns).flatMap((svc) => ingressPolicy(svc, topology.callersOf(svc))),
+        ...topology.meshServices.filter((svc) => svc.namespace === ns).flatMap((svc) => ingressPolicy(svc, topology)),
     ]);
 }
 
-function ingressPolicy(svc: ServiceSpec, callers: readonly Caller[]): Manifest[] {
-    const rules: unknown[] = [];
-    if (callers.length > 0) {
-        rules.push({ from: callers.map((c) => peer(c.namespace, c.app)), ports: [{ protocol: "TCP", port: svc.port }] });
+/** Every pod: DNS; every sidecar: istiod (XDS, CA) and the OTLP receiver the Telemetry exports spans to. */
+function meshBaseline(ns: string, topology: Topology): Manifest[] {
+    const w = topology.context.workloads.byKey;
+    return [
+        policy("allow-dns", ns, { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: [workloadPeer(w.dns)], ports: Object.values(w.dns.ports).map(portRule) }] }),
+        // Any revision's istiod (a canary upgrade runs two): the `app` label, not the revision label.
+        policy("allow-istiod", ns, { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: [pods(w.istiod.namespace, { app: w.istiod.podLabels.app })], ports: [portRule(w.istiod.ports.xds)] }] }),
+        policy("allow-otlp", ns, { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: [workloadPeer(w.jaeger)], ports: [portRule(w.jaeger.ports.otlpGrpc)] }] }),
+    ];
+}
+
+/** Prometheus scrapes every sidecar (15020 merged, 15090 Envoy) in every injected namespace, and from its own: istiod, Kong's status, the API server. */
+function prometheusPolicies(ns: string, topology: Topology): Manifest[] {
+    const { workloads } = topology.context;
+    const prom = workloads.byKey.prometheus;
+    const scrapePorts = [tcp(ISTIO_PORTS.mergedMetrics), tcp(ISTIO_PORTS.envoyStats)];
+    const scraped = policy("allow-prometheus-scrape", ns, { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [workloadPeer(prom)], ports: scrapePorts }] });
+    if (ns !== prom.namespace) {
+        return [scraped];
     }
-    if (svc.plaintextPorts.length > 0) {
-        // Reached from outside the mesh (a load balancer or a sidecar-less Job): open at L3, identity-free by nature.
-        rules.push({ ports: svc.plaintextPorts.map((port) => ({ protocol: "TCP", port })) });
+    const istiod = workloads.byKey.istiod;
+    const kong = topology.meshServices.find((s) => s.name === GATEWAY.proxyService);
+    const egress: Record<string, unknown>[] = [
+        { to: topology.injectedNamespaces.map((n) => pods(n, {})), ports: scrapePorts },
+        { to: [pods(istiod.namespace, { app: istiod.podLabels.app })], ports: [portRule(istiod.ports.monitoring)] },
+        ...(kong ? [{ to: [pods(kong.namespace, kong.labels)], ports: [tcp(GATEWAY.ports.status)] }] : []),
+        ...(workloads.apiServer ? [{ to: workloads.apiServer.cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [portRule(workloads.apiServer.ports.https)] }] : []),
+    ];
+    return [scraped, policy("allow-prometheus-egress", ns, { podSelector: { matchLabels: { ...prom.podLabels } }, policyTypes: ["Egress"], egress })];
+}
+
+/**
+ * Kafka: every service of the brokers' namespace is a client (bootstrap ports); brokers replicate to each other;
+ * brokers and controllers reach the controllers' quorum port.
+ */
+function kafkaPolicies(ns: string, topology: Topology): Manifest[] {
+    const w = topology.context.workloads.byKey;
+    const brokers = w.kafkaBrokers;
+    const controllers = w.kafkaControllers;
+    const clientPorts = topology.context.kafkaClientPorts.map(tcp);
+    const clients = topology.meshServices.filter((s) => s.namespace === brokers.namespace);
+    const out: Manifest[] = [];
+    if (ns === brokers.namespace) {
+        out.push(
+            policy("allow-kafka-egress", ns, {
+                podSelector: {},
+                policyTypes: ["Egress"],
+                egress: [
+                    { to: [workloadPeer(brokers)], ports: [...clientPorts, portRule(brokers.ports.replication)] },
+                    { to: [workloadPeer(controllers)], ports: [portRule(controllers.ports.controlplane)] },
+                ],
+            }),
+            policy("allow-kafka-brokers-ingress", ns, {
+                podSelector: { matchLabels: { ...brokers.podLabels } },
+                policyTypes: ["Ingress"],
+                ingress: [
+                    ...(clients.length > 0 ? [{ from: clients.map((c) => pods(c.namespace, c.labels)), ports: clientPorts }] : []),
+                    { from: [workloadPeer(brokers)], ports: [portRule(brokers.ports.replication)] },
+                ],
+            }),
+            policy("allow-kafka-controllers-ingress", ns, {
+                podSelector: { matchLabels: { ...controllers.podLabels } },
+                policyTypes: ["Ingress"],
+                ingress: [{ from: [workloadPeer(brokers), workloadPeer(controllers)], ports: [portRule(controllers.ports.controlplane)] }],
+            }),
+        );
+    }
+    return out;
+}
+
+function ingressPolicy(svc: ServiceSpec, topology: Topology): Manifest[] {
+    const rules: unknown[] = [];
+    const callers = topology.callersOf(svc);
+    if (callers.length > 0) {
+        rules.push({ from: callerPeers(callers), ports: [tcp(svc.port)] });
+    }
+    for (const p of topology.plaintextOf(svc)) {
+        if (p.from.length > 0) {
+            // Reached without mTLS: open at L3 for exactly its declared senders.
+            rules.push({ from: callerPeers(p.from), ports: [tcp(p.port)] });
+        }
+    }
+    const extra = topology.context.extraCallerNamespaces;
+    if (extra.length > 0 && svc.protocol !== "tcp") {
+        // Namespaces such as an ingress controller's call every meshed HTTP/gRPC service; never a database.
+        rules.push({ from: extra.map((n) => pods(n)), ports: [tcp(svc.port)] });
     }
     if (rules.length === 0) {
         return [];
     }
-    return [policy(`allow-${svc.name}-ingress`, svc.namespace, { podSelector: { matchLabels: { app: svc.app } }, policyTypes: ["Ingress"], ingress: rules })];
+    return [policy(`allow-${svc.name}-ingress`, svc.namespace, { podSelector: { matchLabels: { ...svc.labels } }, policyTypes: ["Ingress"], ingress: rules })];
 }
 
 function egressPolicy(ns: string, topology: Topology): Manifest[] {
@@ -73,7 +151,7 @@ function egressPolicy(ns: string, topology: Topology): Manifest[] {
         policy("allow-egress-to-callees", ns, {
             podSelector: {},
             policyTypes: ["Egress"],
-            egress: callees.map((svc) => ({ to: [peer(svc.namespace, svc.app)], ports: [{ protocol: "TCP", port: svc.port }] })),
+            egress: callees.map((svc) => ({ to: [pods(svc.namespace, svc.labels)], ports: [tcp(svc.port)] })),
         }),
     ];
 }

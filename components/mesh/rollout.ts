@@ -1,6 +1,6 @@
 import { Catalog } from "../../model/catalog";
 import { MeshModel } from "../../model/mesh";
-import { buildTopology } from "./topology";
+import { SIDECAR_REVISION_ANNOTATION } from "../../model/wellknown";
 
 /**
  * Sidecar coverage for workloads this program does not own: the seed injected only 3 pods because existing
@@ -9,8 +9,8 @@ import { buildTopology } from "./topology";
  * exactly once, and nothing else about the Deployment is touched.
  */
 
-/** Pod-template annotation whose change makes Kubernetes roll the Deployment. */
-export const SIDECAR_REVISION_ANNOTATION = "platform.254carbon.io/sidecar-revision";
+/** Pod-template annotation whose change makes Kubernetes roll the Deployment (one definition, in model/wellknown.ts). */
+export { SIDECAR_REVISION_ANNOTATION };
 
 export interface RolloutPatch {
     readonly namespace: string;
@@ -20,8 +20,9 @@ export interface RolloutPatch {
 
 export function sidecarRollouts(mesh: MeshModel, catalog: Catalog): RolloutPatch[] {
     const seen = new Set<string>();
-    return buildTopology(catalog)
-        .meshServices.filter((svc) => svc.deployment !== undefined)
+    // Only pods that get a sidecar; a workload run by an operator has no `deployment` (model/workloads.ts bindWorkloads).
+    return catalog.services
+        .filter((svc) => svc.sidecar && svc.deployment !== undefined)
         .map((svc) => ({ namespace: svc.namespace, deployment: svc.deployment!, revision: mesh.active.name }))
         .filter((p) => {
             const key = `${p.namespace}/${p.deployment}`;

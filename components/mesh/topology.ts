@@ -1,23 +1,39 @@
+import { PlatformModel } from "../../model";
 import { Catalog, ServiceSpec } from "../../model/catalog";
-import { GATEWAY, MONITORING, principal, serviceHost } from "../../model/wellknown";
+import { MeshModel } from "../../model/mesh";
+import { GATEWAY, principal, serviceHost } from "../../model/wellknown";
+import { defaultWorkloads, WorkloadsModel } from "../../model/workloads";
 
 /**
- * Who may call whom, derived once from the catalog. Every policy (AuthorizationPolicy, NetworkPolicy,
- * Sidecar egress) reads these relations, so the L7 and L3 rules can never disagree.
+ * Who may call whom, derived once from the catalog and the workload model. Every policy (AuthorizationPolicy,
+ * NetworkPolicy, Sidecar egress) reads these relations, so the L7 and L3 rules cannot disagree.
  */
 
-/** A workload that calls a service: its namespace, `app` label and mesh principal. */
-export interface Caller {
-    readonly namespace: string;
-    readonly app: string;
-    readonly principal: string;
+/** A sender: pods (namespace + the labels they really carry, their principal when they have a sidecar), or an address block. */
+export type Caller =
+    | { readonly kind: "pods"; readonly name: string; readonly namespace: string; readonly labels: Readonly<Record<string, string>>; readonly principal?: string }
+    | { readonly kind: "addresses"; readonly name: string; readonly cidrs: readonly string[] };
+
+/** What the mesh needs to know beyond its own settings and the catalog. */
+export interface MeshContext {
+    readonly workloads: WorkloadsModel;
+    /** Catalog services that do not exist in this stack (the in-cluster database of an external-database stack). */
+    readonly absent: readonly string[];
+    /** Ports clients use to reach the Kafka brokers (the bootstrap servers' ports). */
+    readonly kafkaClientPorts: readonly number[];
+    /** Namespaces (an ingress controller's) allowed to call every meshed HTTP/gRPC service. */
+    readonly extraCallerNamespaces: readonly string[];
 }
 
 export interface Topology {
     readonly injectedNamespaces: readonly string[];
-    /** Services that live in injected namespaces (the ones sidecars, policies and NetworkPolicies apply to). */
+    /** Services that live in injected namespaces and exist in this stack (the ones policies apply to). */
     readonly meshServices: readonly ServiceSpec[];
+    readonly context: MeshContext;
+    /** Identified callers (catalog callers and the gateway) on the service port. */
     callersOf(service: ServiceSpec): readonly Caller[];
+    /** Plaintext ports with their senders: declared ones, and the service port when a caller has no sidecar. */
+    plaintextOf(service: ServiceSpec): readonly { readonly port: number; readonly from: readonly Caller[] }[];
     /** Services that workloads of `namespace` call (for egress scoping). */
     calleesFrom(namespace: string): readonly ServiceSpec[];
 }
@@ -26,13 +42,38 @@ export function fqdn(service: ServiceSpec): string {
     return serviceHost(service.name, service.namespace);
 }
 
-const gatewayCaller: Caller = { namespace: GATEWAY.namespace, app: GATEWAY.app, principal: principal(GATEWAY.namespace, GATEWAY.serviceAccount) };
+const KAFKA_DEFAULT = [9092, 9093];
 
-export function buildTopology(catalog: Catalog): Topology {
-    const byName = new Map(catalog.services.map((s) => [s.name, s]));
+/** The mesh context of a platform model: its workloads, absent services and Kafka ports. */
+export function meshContext(model: PlatformModel): MeshContext {
+    const ports = (model.events?.connection.bootstrapServers ?? []).map((s) => Number(/:(\d+)$/.exec(s)?.[1])).filter((p) => Number.isInteger(p) && p > 0);
+    return {
+        workloads: model.workloads,
+        absent: model.gateway?.database.mode === "external" ? ["kong-postgres"] : [],
+        kafkaClientPorts: ports.length > 0 ? [...new Set(ports)] : KAFKA_DEFAULT,
+        extraCallerNamespaces: model.mesh.extraCallerNamespaces,
+    };
+}
+
+/** The documented defaults (no `workloads` config), for callers that only have the mesh settings and the catalog. */
+export function defaultMeshContext(catalog: Catalog, mesh: MeshModel): MeshContext {
+    const workloads = defaultWorkloads(catalog, mesh.active.name);
+    return { workloads, absent: [], kafkaClientPorts: KAFKA_DEFAULT, extraCallerNamespaces: mesh.extraCallerNamespaces };
+}
+
+/** The pods of a catalog service as a sender. */
+export function serviceCaller(s: ServiceSpec): Caller {
+    return { kind: "pods", name: s.name, namespace: s.namespace, labels: s.labels, ...(s.sidecar ? { principal: principal(s.namespace, s.serviceAccount) } : {}) };
+}
+
+const migrationsCaller: Caller = { kind: "pods", name: "kong-migrations", namespace: GATEWAY.namespace, labels: { ...GATEWAY.clientLabels, "app.kubernetes.io/component": "migrations" } };
+
+export function buildTopology(catalog: Catalog, context: MeshContext): Topology {
+    const present = catalog.services.filter((s) => !context.absent.includes(s.name));
+    const byName = new Map(present.map((s) => [s.name, s]));
     const injected = catalog.namespaces.filter((n) => n.injected).map((n) => n.name);
     const injectedSet = new Set(injected);
-    const callers = new Map<string, Caller[]>();
+    const gateway = byName.get(GATEWAY.proxyService);
     const callees = new Map<string, ServiceSpec[]>();
     const addCallee = (ns: string, svc: ServiceSpec): void => {
         const list = callees.get(ns) ?? [];
@@ -41,33 +82,44 @@ export function buildTopology(catalog: Catalog): Topology {
         }
         callees.set(ns, list);
     };
-
-    for (const svc of catalog.services) {
-        const list: Caller[] = [];
-        for (const name of svc.callers) {
-            const c = byName.get(name);
-            if (c) {
-                list.push({ namespace: c.namespace, app: c.app, principal: principal(c.namespace, c.serviceAccount) });
-                addCallee(c.namespace, svc);
+    const callers = new Map<string, Caller[]>();
+    for (const svc of present) {
+        const list = svc.callers.map((n) => byName.get(n)).filter((c): c is ServiceSpec => c !== undefined);
+        if (svc.gateway && gateway && !list.includes(gateway)) {
+            list.push(gateway);
+        }
+        list.forEach((c) => addCallee(c.namespace, svc));
+        callers.set(svc.name, list.map(serviceCaller));
+    }
+    const resolve = (name: string): Caller | undefined => {
+        if (name === "edge") {
+            return context.workloads.edge && { kind: "addresses", name, cidrs: context.workloads.edge.cidrs };
+        }
+        if (name === migrationsCaller.name) {
+            return migrationsCaller;
+        }
+        const s = byName.get(name);
+        return s && serviceCaller(s);
+    };
+    for (const svc of present) {
+        for (const sender of svc.plaintext.flatMap((p) => p.from).map(resolve)) {
+            if (sender?.kind === "pods") {
+                addCallee(sender.namespace, svc);
             }
         }
-        if (svc.gateway && !list.some((c) => c.principal === gatewayCaller.principal)) {
-            list.push(gatewayCaller);
-            addCallee(GATEWAY.namespace, svc);
-        }
-        callers.set(svc.name, list);
     }
-    // Prometheus scrapes every namespace; its egress must reach them all.
-    for (const svc of catalog.services) {
-        if (svc.namespace !== MONITORING.namespace && injectedSet.has(svc.namespace)) {
-            addCallee(MONITORING.namespace, svc);
-        }
-    }
-
+    const plaintextOf = (svc: ServiceSpec): { port: number; from: Caller[] }[] => {
+        const declared = svc.plaintext.map((p) => ({ port: p.port, from: p.from.map(resolve).filter((c): c is Caller => c !== undefined) }));
+        // A caller without a sidecar reaches the service in plaintext: its port is kept PERMISSIVE for exactly it.
+        const bare = (callers.get(svc.name) ?? []).filter((c) => c.kind === "pods" && c.principal === undefined);
+        return bare.length > 0 && svc.sidecar ? [...declared, { port: svc.port, from: bare }] : declared;
+    };
     return {
         injectedNamespaces: injected,
-        meshServices: catalog.services.filter((s) => injectedSet.has(s.namespace)),
+        meshServices: present.filter((s) => injectedSet.has(s.namespace)),
+        context,
         callersOf: (svc) => callers.get(svc.name) ?? [],
+        plaintextOf,
         calleesFrom: (ns) => callees.get(ns) ?? [],
     };
 }

@@ -1,7 +1,7 @@
 import { ServiceSpec } from "../../model/catalog";
 import { MeshModel } from "../../model/mesh";
 import { formatDuration } from "../../model/reader";
-import { Manifest, MESH_ROOT_NAMESPACE, metadata } from "../../model/wellknown";
+import { GATEWAY, Manifest, MESH_ROOT_NAMESPACE, metadata } from "../../model/wellknown";
 import { fqdn, Topology } from "./topology";
 
 /** Istio traffic policies (networking.istio.io/v1): resilience per service and egress scoping per namespace. */
@@ -24,6 +24,9 @@ export function destinationRule(svc: ServiceSpec): Manifest {
                       ...(pool.maxRequestsPerConnection > 0 ? { maxRequestsPerConnection: pool.maxRequestsPerConnection } : {}),
                   },
               };
+    // Kong's proxy ports are not captured by its sidecar (the client address must reach Kong): meshed clients
+    // must not originate mTLS to them, or Kong would receive TLS it cannot read.
+    const uncaptured = svc.name === GATEWAY.proxyService ? [GATEWAY.servicePorts.http, GATEWAY.servicePorts.https] : [];
     return {
         apiVersion: NETWORKING_API,
         kind: "DestinationRule",
@@ -34,6 +37,7 @@ export function destinationRule(svc: ServiceSpec): Manifest {
                 loadBalancer: { simple: svc.loadBalancer },
                 connectionPool,
                 outlierDetection: { ...OUTLIER_DETECTION },
+                ...(uncaptured.length > 0 ? { portLevelSettings: uncaptured.map((number) => ({ port: { number }, tls: { mode: "DISABLE" } })) } : {}),
             },
         },
     };
