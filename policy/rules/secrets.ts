@@ -1,4 +1,5 @@
 import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import * as YAML from "yaml";
 import { asObject, peek, PlainObject } from "./values";
 
 /**
@@ -6,15 +7,20 @@ import { asObject, peek, PlainObject } from "./values";
  * through Kubernetes Secrets built from `config.requireSecret` / `RandomPassword` / `pulumi.secret`, never through
  * chart values (Helm keeps them in its release record) or outputs.
  *
- * Heuristic, by key and by value:
- * - a key named like a credential (ends in password, passwd, passphrase, secret, token, apiKey, accessKey,
- *   secretKey, privateKey, signingKey, clientSecret, credential(s), ignoring case, `-` and `_`) with a non-empty
- *   string or number value, and every value inside a map of credentials (a key ending in passwords, secrets,
- *   tokens, apiKeys, credentials, ...: `jwtSecrets: { <name>: <secret> }`). `existingSecret`-style keys and keys
- *   that end in something else (`secretName`, `tokenFile`, `passwordSecretRef`) name a reference and pass;
+ * Heuristic, by name and by shape:
+ * - a key whose last words name a credential (password, passwd, pwd, pass, passphrase, secret, token, jwt, dsn,
+ *   apiKey, accessKey, aws_access_key_id, secretKey, privateKey, signingKey, clientSecret, credential(s),
+ *   authorization, connectionString; any case or separator, a trailing `Value`/`Data`/digits ignored, so
+ *   `password1`, `passwordValue` and `apiKeyValue` count) with a value that is not a placeholder (`[redacted]`,
+ *   `${VAR}`, empty), and every value inside a map of credentials (`jwtSecrets: { <name>: <secret> }`).
+ *   `existingSecret`-style keys and keys ending in another word (`secretName`, `tokenFile`, `passwordSecretRef`,
+ *   `bypass`) name a reference or something else and pass;
+ * - by shape under any key: a URL with a password in its user-info (DSNs included), a Bearer/Basic credential, a PEM
+ *   private key, a `--password=`/`--token ` argument, a `password=` connection string, a long high-entropy value
+ *   under a suspicious key (`auth`, `key`, `session`, ...), and all of these inside a string that is itself a YAML or
+ *   JSON document (a values blob, a kubeconfig with a token);
  * - a value computed from another resource (unknown during preview) under such a key, e.g. a RandomPassword result;
- * - an environment-variable style entry `{ name: <credential-named>, value: <non-empty or computed> }`;
- * - any string value that holds a PEM private key.
+ * - an environment-variable style entry `{ name: <credential-named>, value: <non-empty or computed> }`.
  * Values are never echoed in messages, only their paths.
  *
  * Stack outputs: the root stack resource (`pulumi:pulumi:Stack`) carries them as its outputs in validateStack.
@@ -23,30 +29,57 @@ import { asObject, peek, PlainObject } from "./values";
  * `allowedOutputPaths` (their secretness is asserted by the program's own tests with `pulumi.isSecret`).
  */
 
-const SECRET_KEY = /(password|passwd|passphrase|secret|token|apikey|accesskey|secretkey|privatekey|signingkey|clientsecret|credentials?)$/;
-const REFERENCE_KEY = /^existing/;
-/** Maps of secrets by name (`jwtSecrets: { <credential>: <secret> }`): every value below is a credential. */
-const SECRET_MAP_KEY = /(passwords|secrets|tokens|apikeys|accesskeys|privatekeys|credentials)$/;
+/** Last words of a key that name a credential (`dbPassword`, `DB_PWD`, `aws_access_key_id`, `jwt`, `dsn`, ...). */
+const CREDENTIAL_TAILS: readonly (readonly string[])[] = [
+    ["password"], ["passwd"], ["pwd"], ["pass"], ["passphrase"], ["secret"], ["token"], ["jwt"], ["dsn"], ["credential"], ["credentials"],
+    ["apikey"], ["api", "key"], ["access", "key"], ["accesskey"], ["secret", "key"], ["secretkey"], ["private", "key"], ["privatekey"],
+    ["signing", "key"], ["client", "secret"], ["access", "key", "id"], ["connection", "string"], ["authorization"], ["auth", "header"],
+];
+/** Maps of credentials by name (`jwtSecrets: { <credential>: <secret> }`). */
+const CREDENTIAL_MAP_TAILS: readonly (readonly string[])[] = [["passwords"], ["secrets"], ["tokens"], ["apikeys"], ["api", "keys"], ["access", "keys"], ["private", "keys"], ["privatekeys"], ["credentials"]];
+/** Trailing words that do not change what a key holds (`passwordValue`, `apiKeyValue`, `password1`). */
+const NEUTRAL_TAILS = /^(value|data|string|text|\d+)$/;
 const PEM_PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
+/** Placeholders that stand for a secret without being one: the plan's `[redacted]`, `<redacted>`, `***`, `${VAR}`. */
+const PLACEHOLDER = /^(\[redacted\]|<redacted>.*|\*+|\$\{[^}]+\}|\(set\)|\[secret\])$/i;
 
-/** `DB_PASSWORD`, `db-password`, `dbPassword` → `dbpassword`. */
-function normalize(key: string): string {
-    return key.toLowerCase().replace(/[^a-z0-9]/g, "");
+/** `DB_PASSWORD`, `db-password`, `dbPassword`, `password1` → `["db", "password"]` / `["password", "1"]`. */
+export function keyWords(key: string): string[] {
+    return key
+        .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+        .replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2")
+        .replace(/([A-Za-z])(\d+)$/, "$1 $2")
+        .toLowerCase()
+        .split(/[^a-z0-9]+/)
+        .filter((w) => w !== "");
+}
+
+function endsWith(words: readonly string[], tail: readonly string[]): boolean {
+    return tail.length <= words.length && tail.every((w, i) => words[words.length - tail.length + i] === w);
+}
+
+function meaningful(key: string): string[] {
+    const words = keyWords(key);
+    while (words.length > 1 && NEUTRAL_TAILS.test(words[words.length - 1])) {
+        words.pop();
+    }
+    return words;
 }
 
 export function isSecretKey(key: string): boolean {
-    const k = normalize(key);
-    return SECRET_KEY.test(k) && !REFERENCE_KEY.test(k);
+    const words = meaningful(key);
+    return words.length > 0 && words[0] !== "existing" && CREDENTIAL_TAILS.some((t) => endsWith(words, t));
 }
 
 /** Keys that name where a secret lives rather than hold it (`existingSecret`, `secretName`, `keyRef`, `tokenFile`). */
 function isReferenceKey(key: string): boolean {
-    return /^existing|(name|ref|reference|file|path)$/.test(normalize(key));
+    const words = meaningful(key);
+    return words[0] === "existing" || (words.length > 0 && /^(name|ref|reference|file|path)$/.test(words[words.length - 1]));
 }
 
 export function isSecretMapKey(key: string): boolean {
-    const k = normalize(key);
-    return SECRET_MAP_KEY.test(k) && !REFERENCE_KEY.test(k);
+    const words = meaningful(key);
+    return words.length > 0 && words[0] !== "existing" && CREDENTIAL_MAP_TAILS.some((t) => endsWith(words, t));
 }
 
 export interface SecretFinding {
@@ -59,18 +92,92 @@ function child(path: string, key: string): string {
     return /^[A-Za-z_$][\w$-]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
 }
 
+/** Shannon entropy in bits per character: random keys and tokens score high, words and settings low. */
+export function entropy(text: string): number {
+    const counts = new Map<string, number>();
+    for (const ch of text) {
+        counts.set(ch, (counts.get(ch) ?? 0) + 1);
+    }
+    let bits = 0;
+    for (const n of counts.values()) {
+        const p = n / text.length;
+        bits -= p * Math.log2(p);
+    }
+    return bits;
+}
+
+/** Keys that often hold credentials without being named for one (`auth`, `key`, `bearer`, `session`, `cookie`, `signature`). */
+const SUSPICIOUS_KEY = /^(auth|authentication|key|keys|bearer|session|cookie|signature|sig|hmac|salt|otp|pin|seed|cert|certificate|license|conn|connection)$/;
+
+/**
+ * Why a string value looks like a secret by its shape, whatever its key: a password in a URL's user-info (also DSNs
+ * such as postgres://user:pass@host/db), an Authorization header value (Bearer/Basic), a PEM private key, a
+ * `--password=` style argument, a key=value DSN with a password, or a long random-looking value under a suspicious key.
+ */
+export function secretShape(value: string, key: string | undefined): string | undefined {
+    const v = value.trim();
+    if (PEM_PRIVATE_KEY.test(v)) {
+        return "holds a PEM private key";
+    }
+    if (/^[a-z][a-z0-9+.-]*:\/\/[^/@\s:]*:[^/@\s]+@/i.test(v) && !/:\/\/[^/@\s:]*:(\[redacted\]|\*+|\$\{[^}]+\})@/i.test(v)) {
+        return "holds a URL with a password in its user-info";
+    }
+    if (/^(bearer|basic|token|digest)\s+[A-Za-z0-9._~+/=-]{8,}$/i.test(v)) {
+        return "holds an Authorization header credential";
+    }
+    if (/(^|\s)--?(password|passwd|pwd|pass|token|secret|api-?key|access-?key|client-?secret)(=|\s+)(?!\$\{|\[redacted\])\S+/i.test(v)) {
+        return "holds a credential in a command-line argument (--password=...)";
+    }
+    if (/(^|[\s;])(password|pwd)\s*=\s*(?!\$\{|\[redacted\]|;)[^\s;]+/i.test(v)) {
+        return "holds a connection string with a password (password=...)";
+    }
+    const words = key === undefined ? [] : meaningful(key);
+    const last = words[words.length - 1] ?? "";
+    if (SUSPICIOUS_KEY.test(last) && v.length >= 16 && !/\s/.test(v) && entropy(v) >= 3.5 && /[0-9]/.test(v) && /[A-Za-z]/.test(v)) {
+        return `is a high-entropy value under the suspicious key ${key}`;
+    }
+    return undefined;
+}
+
+/** A string that is itself a YAML or JSON document of keys (a values blob, a kubeconfig), to search inside. */
+function embeddedDocument(value: string): unknown {
+    if (!/[:{]/.test(value) || !/\n|^\s*\{/.test(value)) {
+        return undefined;
+    }
+    try {
+        const doc = YAML.parse(value) as unknown;
+        return doc !== null && typeof doc === "object" ? doc : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+function isPlaceholder(value: string): boolean {
+    return value.trim() === "" || PLACEHOLDER.test(value.trim());
+}
+
 /** Walks plain data (objects, arrays, scalars) and reports secret-looking values by path. */
 export function findSecrets(value: unknown, path: string, allowed: readonly string[] = []): SecretFinding[] {
     const findings: SecretFinding[] = [];
-    const visit = (v: unknown, p: string, secretKey: boolean, secretMap = false): void => {
+    const visit = (v: unknown, p: string, secretKey: boolean, secretMap: boolean, key: string | undefined, depth: number): void => {
         if (allowed.some((a) => p === a || p.startsWith(`${a}.`) || p.startsWith(`${a}[`))) {
             return;
         }
         if (typeof v === "string") {
-            if (PEM_PRIVATE_KEY.test(v)) {
-                findings.push({ path: p, why: "holds a PEM private key" });
-            } else if (secretKey && v.trim() !== "") {
+            const shape = secretShape(v, key);
+            if (shape !== undefined) {
+                findings.push({ path: p, why: shape });
+            } else if (secretKey && !isPlaceholder(v)) {
                 findings.push({ path: p, why: "is a credential-named key with a literal value" });
+            } else if (depth < 3) {
+                const doc = embeddedDocument(v);
+                if (doc !== undefined) {
+                    const before = findings.length;
+                    visit(doc, `${p}<document>`, false, false, undefined, depth + 1);
+                    for (let i = before; i < findings.length; i++) {
+                        findings[i] = { path: findings[i].path, why: `${findings[i].why} (inside a YAML/JSON string)` };
+                    }
+                }
             }
             return;
         }
@@ -80,12 +187,12 @@ export function findSecrets(value: unknown, path: string, allowed: readonly stri
             }
             return;
         }
-        const entries: [string, unknown, boolean, boolean][] = [];
+        const entries: [string, unknown, boolean, boolean, string | undefined][] = [];
         if (Array.isArray(v)) {
             for (let i = 0; i < v.length; i++) {
                 const item = peek(v as unknown as PlainObject, String(i));
                 if (item.known) {
-                    entries.push([`${p}[${i}]`, item.value, secretKey, secretMap]);
+                    entries.push([`${p}[${i}]`, item.value, secretKey, secretMap, key]);
                 } else if (secretKey) {
                     findings.push({ path: `${p}[${i}]`, why: "is a credential-named key with a computed value (from another resource's output)" });
                 }
@@ -101,25 +208,25 @@ export function findSecrets(value: unknown, path: string, allowed: readonly stri
             if (entryName.known && typeof entryName.value === "string" && isSecretKey(entryName.value)) {
                 if (!entryValue.known) {
                     findings.push({ path: `${p}.value`, why: `sets ${entryName.value} from a computed value (from another resource's output)` });
-                } else if (typeof entryValue.value === "string" && entryValue.value.trim() !== "") {
+                } else if (typeof entryValue.value === "string" && !isPlaceholder(entryValue.value) && secretShape(entryValue.value, "value") === undefined) {
                     findings.push({ path: `${p}.value`, why: `sets ${entryName.value} to a literal value` });
                 }
             }
-            for (const key of Object.keys(o)) {
-                const keyIsSecret = isSecretKey(key) || (secretMap && !isReferenceKey(key));
-                const item = peek(o, key);
+            for (const k of Object.keys(o)) {
+                const keyIsSecret = isSecretKey(k) || (secretMap && !isReferenceKey(k));
+                const item = peek(o, k);
                 if (item.known) {
-                    entries.push([child(p, key), item.value, keyIsSecret, isSecretMapKey(key)]);
+                    entries.push([child(p, k), item.value, keyIsSecret, isSecretMapKey(k), k]);
                 } else if (keyIsSecret) {
-                    findings.push({ path: child(p, key), why: "is a credential-named key with a computed value (from another resource's output)" });
+                    findings.push({ path: child(p, k), why: "is a credential-named key with a computed value (from another resource's output)" });
                 }
             }
         }
-        for (const [childPath, childValue, childSecret, childMap] of entries) {
-            visit(childValue, childPath, childSecret, childMap);
+        for (const [childPath, childValue, childSecret, childMap, childKey] of entries) {
+            visit(childValue, childPath, childSecret, childMap, childKey, depth);
         }
     };
-    visit(value, path, false);
+    visit(value, path, false, false, undefined, 0);
     return findings;
 }
 

@@ -116,14 +116,20 @@ describe("the real prod plan (out/plan/prod) under policy/prod.json", () => {
     });
 
     it("fails no-allow-all-authorization when a real caller rule loses its from (no port narrowing left)", async () => {
-        const real = named(byType(prod, AUTHORIZATION_POLICY_TYPES), "data-platform", "allow-prometheus-scrape");
-        const broken = withProps(real, (p) => {
+        // Any real ALLOW policy whose first rule names its sources (the mesh's caller and scrape rules all do).
+        const real = byType(prod, AUTHORIZATION_POLICY_TYPES).find((r) => {
+            const spec = r.props.spec as { action?: string; rules?: { from?: unknown[] }[] } | undefined;
+            return (spec?.action ?? "ALLOW") === "ALLOW" && (spec?.rules?.[0]?.from?.length ?? 0) > 0;
+        });
+        expect(real, "the prod plan declares an ALLOW policy with a from rule").toBeDefined();
+        const id = `${(real!.props.metadata as { namespace: string }).namespace}/${(real!.props.metadata as { name: string }).name}`;
+        const broken = withProps(real as ResourceInput, (p) => {
             const rule = ((p.spec as { rules: Record<string, unknown>[] }).rules)[0];
             delete rule.from;
             rule.to = [{ operation: { methods: ["GET"] } }];
         });
         const out = await runResourcePolicy(resourcePolicies.find((p) => p.name === "no-allow-all-authorization") as ResourceValidationPolicy, broken);
-        expect(out.violations).toEqual([expect.stringContaining("AuthorizationPolicy data-platform/allow-prometheus-scrape: ALLOW rule spec.rules[0] names no source in from")]);
+        expect(out.violations).toEqual([expect.stringContaining(`AuthorizationPolicy ${id}: ALLOW rule spec.rules[0] names no source in from`)]);
     });
 
     it("fails prod-mtls-strict and prod-mesh-wide-mtls-strict when the real mesh-wide PeerAuthentication is PERMISSIVE", async () => {
@@ -196,6 +202,16 @@ describe("the real prod plan (out/plan/prod) under policy/prod.json", () => {
         });
         const { findings } = await analyze(replacing(prod, real, broken), "prod");
         expect(findings).toEqual([{ policy: "kong-admin-not-public", message: expect.stringContaining("spec.type is LoadBalancer") }]);
+    });
+
+    it("fails kong-admin-not-public when the real kong-proxy Service also maps the Admin port 8001", async () => {
+        const real = prod.resources.find((r) => r.type === "kubernetes:core/v1:Service" && (r.props.metadata as { name?: string } | undefined)?.name === "kong-proxy");
+        expect(real, "the prod plan declares kong-proxy").toBeDefined();
+        const broken = withProps(real as ResourceInput, (p) => {
+            (p.spec as { ports: unknown[] }).ports.push({ name: "admin", port: 8001, targetPort: "admin", protocol: "TCP" });
+        });
+        const { findings } = await analyze(replacing(prod, real as ResourceInput, broken), "prod");
+        expect(findings).toEqual([{ policy: "kong-admin-not-public", message: expect.stringMatching(/^Service kong\/kong-proxy: spec\.ports\[\d+\]\.port 8001, spec\.ports\[\d+\]\.targetPort admin exposes the Kong Admin API port/) }]);
     });
 
     it.skipIf(topics.length === 0)("fails prod-kafka-topic-durability when a real topic is dev-shaped (needs the events component in the plan)", async () => {

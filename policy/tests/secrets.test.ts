@@ -18,12 +18,55 @@ function stack(outputs: Record<string, unknown>): ResourceInput {
 
 describe("credential-named keys", () => {
     it("match credential names in any case or separator style, not references to secrets", () => {
-        for (const key of ["password", "adminPassword", "DB_PASSWORD", "passwd", "secret", "clientSecret", "client_secret", "token", "apiKey", "api-key", "accessKey", "privateKey", "signing_key", "credentials", "passphrase"]) {
+        for (const key of ["password", "adminPassword", "DB_PASSWORD", "passwd", "secret", "clientSecret", "client_secret", "token", "apiKey", "api-key", "accessKey", "privateKey", "signing_key", "credentials", "passphrase", "pass", "pwd", "password1", "passwordValue", "apiKeyValue", "jwt", "dsn", "aws_access_key_id", "AWS_SECRET_ACCESS_KEY"]) {
             expect(isSecretKey(key), key).toBe(true);
         }
-        for (const key of ["existingSecret", "existing_secret", "secretName", "tokenFile", "passwordSecretRef", "strategy", "keyFile", "tokenTTL", "auth", "name"]) {
+        for (const key of ["existingSecret", "existing_secret", "secretName", "tokenFile", "passwordSecretRef", "strategy", "keyFile", "tokenTTL", "auth", "name", "bypass", "compass", "passthrough", "jwtRequired", "tokenUrl"]) {
             expect(isSecretKey(key), key).toBe(false);
         }
+    });
+});
+
+describe("credential names and shapes the pack used to miss (issue 16), each next to values that must pass", () => {
+    // [what, values, path fragment of the one finding]
+    const missed: [string, Record<string, unknown>, string][] = [
+        ["a password inside a URL", { externalDatabase: { url: "postgres://kong:hunter2pass@db.internal:5432/kong" } }, "values.externalDatabase.url holds a URL with a password"],
+        ["an Authorization header", { proxy: { headers: { Authorization: "Bearer eyJhbGciOiJIUzI1NiJ9.e30.sig" } } }, "values.proxy.headers.Authorization holds an Authorization header credential"],
+        ["a Basic header under a neutral key", { probe: { header: "Basic a29uZzpodW50ZXIy" } }, "values.probe.header holds an Authorization header credential"],
+        ["pass", { smtp: { pass: SECRET } }, "values.smtp.pass is a credential-named key"],
+        ["pwd", { db: { pwd: SECRET } }, "values.db.pwd is a credential-named key"],
+        ["password1", { users: { password1: SECRET } }, "values.users.password1 is a credential-named key"],
+        ["passwordValue", { admin: { passwordValue: SECRET } }, "values.admin.passwordValue is a credential-named key"],
+        ["apiKeyValue", { datadog: { apiKeyValue: SECRET } }, "values.datadog.apiKeyValue is a credential-named key"],
+        ["a DSN", { sentry: { dsn: "https://abc123@o1.ingest.sentry.io/42" } }, "values.sentry.dsn is a credential-named key"],
+        ["a key=value DSN with a password", { database: { connection: "host=db port=5432 user=kong password=hunter2 dbname=kong" } }, "values.database.connection holds a connection string with a password"],
+        ["jwt", { client: { jwt: "eyJhbGciOiJIUzI1NiJ9.e30.abc" } }, "values.client.jwt is a credential-named key"],
+        ["aws_access_key_id", { s3: { aws_access_key_id: "AKIAIOSFODNN7EXAMPLE" } }, "values.s3.aws_access_key_id is a credential-named key"],
+        ["--password= in args", { extraArgs: ["--verbose", "--password=hunter2"] }, "values.extraArgs[1] holds a credential in a command-line argument"],
+        ["--token <value> in one arg string", { command: "kong-sync --token abcdef123456" }, "values.command holds a credential in a command-line argument"],
+        ["a YAML blob", { config: "auth:\n  username: admin\n  password: hunter2\n" }, "values.config<document>.auth.password is a credential-named key with a literal value (inside a YAML/JSON string)"],
+        ["a JSON blob", { extraConfig: '{"grafana": {"adminPassword": "hunter2"}}' }, "values.extraConfig<document>.grafana.adminPassword"],
+        ["a high-entropy value under a suspicious key", { session: { key: "q8Zr2LxV9mKp4TnW7sYb3HcJ" } }, "values.session.key is a high-entropy value under the suspicious key key"],
+        ["a PEM private key under a neutral key", { tls: { material: PEM } }, "values.tls.material holds a PEM private key"],
+    ];
+    it.each(missed)("flags %s", async (_what, values, fragment) => {
+        const out = await helm(values);
+        expect(out).toEqual([expect.stringContaining(fragment)]);
+        expect(out.join("\n")).not.toContain("hunter2");
+    });
+
+    const passing: [string, Record<string, unknown>][] = [
+        ["the plan's placeholder [redacted]", { auth: { password: "[redacted]" }, jwtSecret: "[redacted]", url: "postgres://kong:[redacted]@db/kong" }],
+        ["variables and empty values", { db: { password: "${DB_PASSWORD}", pwd: "" }, args: ["--password=${PASSWORD}"] }],
+        ["references to where a secret lives", { existingSecret: "kong", passwordSecretRef: { name: "x", key: "password" }, tokenFile: "/var/run/token", secretName: "tls", apiKeyRef: "dd" }],
+        ["words that merely end in pass", { bypass: "true", compass: "north", proxy: { bypassList: "localhost" } }],
+        ["URLs without a password", { grafana: { url: "https://grafana.254carbon.com" }, kiali: { prometheus: "http://user@prometheus:9090" } }],
+        ["ordinary settings and digests", { image: { digest: "sha256:0123456789abcdef0123456789abcdef" }, auth: { strategy: "token" }, session: { key: "session-cookie-name" } }],
+        ["a YAML blob without credentials", { config: "server:\n  port: 8080\n  mode: strict\n" }],
+        ["a public key", { jwt: { publicKeyFile: "/etc/jwt/pub.pem" }, tls: { crt: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----" } }],
+    ];
+    it.each(passing)("passes %s", async (_what, values) => {
+        expect(await helm(values)).toEqual([]);
     });
 });
 
@@ -102,6 +145,18 @@ describe("no-secrets-in-stack-outputs (validateStack over the root stack resourc
         const withJwt = stack({ ...outputs, gateway: { jwtSecrets: { "portal-key": SECRET } } });
         expect((await runStackPolicy(noSecretsInStackOutputs, [withJwt])).violations).toHaveLength(1);
         expect((await runStackPolicy(noSecretsInStackOutputs, [withJwt], { config: { allowedOutputPaths: ["gateway.jwtSecrets"] } })).violations).toEqual([]);
+    });
+
+    it("rejects a kubeconfig with a token and a URL with a password, and passes their redacted forms", async () => {
+        const kubeconfig = "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: https://10.0.0.1}\nusers:\n- name: u\n  user:\n    token: eyJhbGciOiJSUzI1NiIsImtpZCI6IiJ9.abc.def\n";
+        const out = await runStackPolicy(noSecretsInStackOutputs, [stack({ ...outputs, cluster: { kubeconfig }, events: { brokerUrl: "kafka://admin:hunter2@kafka:9093" } })]);
+        expect(out.violations).toEqual([
+            expect.stringContaining("stack output cluster.kubeconfig<document>.users[0].user.token is a credential-named key with a literal value (inside a YAML/JSON string)"),
+            expect.stringContaining("stack output events.brokerUrl holds a URL with a password in its user-info"),
+        ]);
+        expect(out.violations.join("\n")).not.toContain("hunter2");
+        const redacted = await runStackPolicy(noSecretsInStackOutputs, [stack({ ...outputs, cluster: { kubeconfig: kubeconfig.replace(/token: .*/, "token: '[redacted]'") }, gateway: { jwtSecrets: "[redacted]" }, events: { brokerUrl: "kafka://admin@kafka:9093" } })]);
+        expect(redacted.violations).toEqual([]);
     });
 
     it("is not applicable when the analyzed state has no stack resource", async () => {
