@@ -73,7 +73,7 @@ export const UPSTREAM = {
     prometheusChart: "prometheus-community/helm-charts prometheus-29.27.0",
     grafanaChart: "grafana/helm-charts grafana-10.5.15",
     strimzi: "strimzi-kafka-operator 1.2.0",
-    kiali: "kiali/helm-charts v2.17.0",
+    kiali: "kiali/helm-charts v2.17.0 and v2.26.0 (the charts for Istio 1.28 and 1.30: same labels, account, ports)",
     jaeger: "jaegertracing/helm-charts jaeger-4.11.1",
     istio: "istio.io/istio (istioctl's module, release-1.30 9739e10eb9d7; same in 1.28) manifests/charts/istio-control/istio-discovery",
     coredns: "kubernetes cmd/kubeadm/app/phases/addons/dns/manifests.go (v1.37)",

@@ -1,7 +1,12 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { DeclaredResource } from "../../offline/evaluate";
 import { PlatformOutputs } from "../../platform";
+import { DEFAULT_ISTIO_VERSION, ISTIO_RELEASES, revisionName } from "../../model/versions";
 import { evaluateStack, find, manifests, spec } from "../support/stack";
+
+const VERSION = DEFAULT_ISTIO_VERSION;
+const REV = revisionName(VERSION);
+const KIALI = ISTIO_RELEASES[VERSION].kialiChart;
 
 let resources: readonly DeclaredResource[];
 let outputs: PlatformOutputs;
@@ -19,19 +24,19 @@ beforeAll(async () => {
 
 describe("mesh on dev", () => {
     it("installs base, cni and istiod at one pinned version, revision-based", () => {
-        for (const name of ["istio-base", "istio-cni", "istiod-1-28-3"]) {
-            expect(release(name).inputs.version).toBe("1.28.3");
+        for (const name of ["istio-base", "istio-cni", `istiod-${REV}`]) {
+            expect(release(name).inputs.version).toBe(VERSION);
             expect((release(name).inputs.repositoryOpts as { repo: string }).repo).toBe("https://istio-release.storage.googleapis.com/charts");
         }
-        const values = release("istiod-1-28-3").inputs.values as { revision: string; revisionTags: string[]; cni: { enabled: boolean } };
-        expect(values.revision).toBe("1-28-3");
+        const values = release(`istiod-${REV}`).inputs.values as { revision: string; revisionTags: string[]; cni: { enabled: boolean } };
+        expect(values.revision).toBe(REV);
         expect(values.revisionTags).toEqual(["stable"]);
         expect(values.cni.enabled).toBe(true);
     });
 
     it("orders istiod after base and cni, and every Istio resource after the CRDs", () => {
         expect(release("istio-cni").dependsOn).toContain(`${HELM}/istio-base`);
-        expect(release("istiod-1-28-3").dependsOn).toEqual(expect.arrayContaining([`${HELM}/istio-base`, `${HELM}/istio-cni`]));
+        expect(release(`istiod-${REV}`).dependsOn).toEqual(expect.arrayContaining([`${HELM}/istio-base`, `${HELM}/istio-cni`]));
         const istioCrs = resources.filter((r) => String(r.inputs.apiVersion).includes("istio.io/"));
         expect(istioCrs.length).toBeGreaterThan(40);
         for (const cr of istioCrs) {
@@ -93,8 +98,8 @@ describe("mesh on dev", () => {
     it("denies by default and allows exactly the catalog's callers, the gateway and Prometheus", () => {
         for (const ns of ["data-platform", "kong", "monitoring"]) {
             expect(spec(find(resources, "AuthorizationPolicy", ns, "deny-all"))).toEqual({});
-            const scrape = spec<{ rules: any[] }>(find(resources, "AuthorizationPolicy", ns, "allow-prometheus-scrape"));
-            expect(scrape.rules[0].from[0].source.principals).toEqual(["cluster.local/ns/monitoring/sa/prometheus"]);
+            // Scrape ports 15020/15090 are never captured by the sidecar: an AuthorizationPolicy on them would be a no-op.
+            expect(manifests(resources, "AuthorizationPolicy").some((m) => m.metadata.name === "allow-prometheus-scrape")).toBe(false);
         }
         const quality = spec<{ rules: any[]; selector: any }>(find(resources, "AuthorizationPolicy", "data-platform", "allow-data-quality-service"));
         expect(quality.selector).toEqual({ matchLabels: { app: "data-quality-service" } });
@@ -107,9 +112,12 @@ describe("mesh on dev", () => {
         // Not exposed through the gateway: Kong may not call it.
         const transformation = spec<{ rules: any[] }>(find(resources, "AuthorizationPolicy", "data-platform", "allow-transformation-service"));
         expect(transformation.rules[0].from[0].source.principals).not.toContain("cluster.local/ns/kong/sa/kong");
-        // Prometheus is reached by Kiali (the Kiali path must keep working).
-        const prometheus = spec<{ rules: any[] }>(find(resources, "AuthorizationPolicy", "monitoring", "allow-prometheus"));
-        expect(prometheus.rules[0].from[0].source.principals).toContain("cluster.local/ns/istio-system/sa/kiali");
+        // Prometheus (kube-prometheus-stack's StatefulSet pods) is reached by Grafana over mTLS and by Kiali, which has no
+        // sidecar, in plaintext only (no principal to name).
+        const prometheus = spec<{ rules: any[]; selector: any }>(find(resources, "AuthorizationPolicy", "monitoring", "allow-prometheus"));
+        expect(prometheus.selector).toEqual({ matchLabels: { "app.kubernetes.io/name": "prometheus", "operator.prometheus.io/name": "kube-prometheus-stack-prometheus" } });
+        expect(prometheus.rules[0].from[0].source.principals).toEqual(["cluster.local/ns/monitoring/sa/grafana"]);
+        expect(prometheus.rules[1]).toEqual({ from: [{ source: { notPrincipals: ["*"] } }], to: [{ operation: { ports: ["9090"] } }] });
     });
 
     it("scopes sidecar egress to the namespaces each namespace calls", () => {
@@ -133,18 +141,18 @@ describe("mesh on dev", () => {
     it("traces 10% of requests through the OTLP provider declared in meshConfig", () => {
         const telemetry = spec<{ tracing: any[] }>(find(resources, "Telemetry", "istio-system", "mesh-default"));
         expect(telemetry.tracing[0]).toEqual({ providers: [{ name: "jaeger-otlp" }], randomSamplingPercentage: 10 });
-        const meshConfig = (release("istiod-1-28-3").inputs.values as { meshConfig: { extensionProviders: any[] } }).meshConfig;
+        const meshConfig = (release(`istiod-${REV}`).inputs.values as { meshConfig: { extensionProviders: any[] } }).meshConfig;
         expect(meshConfig.extensionProviders).toEqual([{ name: "jaeger-otlp", opentelemetry: { service: "jaeger.istio-system.svc.cluster.local", port: 4317 } }]);
     });
 
     it("pins Kiali's image to its chart's release and points it at Prometheus and Jaeger", () => {
         const kiali = release("kiali-server");
-        expect(kiali.inputs.version).toBe("2.17.0");
+        expect(kiali.inputs.version).toBe(KIALI);
         const values = kiali.inputs.values as { deployment: { image_version: string }; external_services: any };
-        expect(values.deployment.image_version).toBe("v2.17.0");
+        expect(values.deployment.image_version).toBe(`v${KIALI}`);
         expect(values.external_services.prometheus.url).toBe("http://prometheus.monitoring.svc.cluster.local:9090");
         expect(values.external_services.tracing.internal_url).toBe("http://jaeger.istio-system.svc.cluster.local:16685");
-        expect(kiali.dependsOn).toEqual(expect.arrayContaining([`${HELM}/istiod-1-28-3`, `${HELM}/jaeger`]));
+        expect(kiali.dependsOn).toEqual(expect.arrayContaining([`${HELM}/istiod-${REV}`, `${HELM}/jaeger`]));
         expect(release("jaeger").inputs.version).toBe("4.11.1");
     });
 
@@ -167,7 +175,7 @@ describe("mesh on dev", () => {
     it("exports the mesh contract", () => {
         expect(outputs.mesh).toMatchObject({
             namespace: "istio-system",
-            revision: "1-28-3",
+            revision: REV,
             revisionTag: "stable",
             injectedNamespaces: ["data-platform", "kong", "monitoring"],
             tracingUrl: "http://jaeger.istio-system.svc.cluster.local:16686",
@@ -183,12 +191,13 @@ describe("sidecar coverage", () => {
         expect(targets).toEqual(
             ["data-ingestion-api", "data-quality-service", "lineage-service", "metadata-catalog", "portal-services", "query-service", "scheduler", "transformation-service"]
                 .map((d) => `data-platform/${d}`)
-                .concat(["monitoring/grafana", "monitoring/prometheus"])
+                // Prometheus is a StatefulSet prometheus-operator reconciles: never patched (model/workloads.ts).
+                .concat(["monitoring/grafana"])
                 .sort(),
         );
         for (const p of patches) {
-            expect(p.inputs.spec).toEqual({ template: { metadata: { annotations: { "platform.254carbon.io/sidecar-revision": "1-28-3" } } } });
-            expect(p.dependsOn).toContain(`${HELM}/istiod-1-28-3`);
+            expect(p.inputs.spec).toEqual({ template: { metadata: { annotations: { "platform.254carbon.io/sidecar-revision": REV } } } });
+            expect(p.dependsOn).toContain(`${HELM}/istiod-${REV}`);
         }
     });
 });

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { DeclaredResource } from "../../offline/evaluate";
+import { DEFAULT_ISTIO_VERSION, revisionName } from "../../model/versions";
 import { evaluateStack, find, manifests, spec } from "../support/stack";
 
 let resources: readonly DeclaredResource[];
@@ -24,11 +25,12 @@ describe("mesh on prod", () => {
             portLevelMtls: { "8000": { mode: "PERMISSIVE" }, "8443": { mode: "PERMISSIVE" } },
         });
         const exceptions = manifests(resources, "PeerAuthentication").filter((m) => (m.spec as { portLevelMtls?: unknown }).portLevelMtls !== undefined);
-        expect(exceptions.map((m) => m.metadata.name).sort()).toEqual(["grafana-plaintext-ports", "kong-postgres-plaintext-ports", "kong-proxy-plaintext-ports"]);
+        // Kong's external database has no in-cluster workload; Prometheus keeps 9090 PERMISSIVE for Kiali (no sidecar).
+        expect(exceptions.map((m) => m.metadata.name).sort()).toEqual(["grafana-plaintext-ports", "kong-proxy-plaintext-ports", "prometheus-plaintext-ports"]);
     });
 
     it("runs two istiod replicas and protects the namespaces", () => {
-        const istiod = resources.find((r) => r.name === "istiod-1-28-3")!;
+        const istiod = resources.find((r) => r.name === `istiod-${revisionName(DEFAULT_ISTIO_VERSION)}`)!;
         expect((istiod.inputs.values as { replicaCount: number }).replicaCount).toBe(2);
         const provider = resources.find((r) => r.type === "pulumi:providers:kubernetes")!;
         expect(provider.inputs.context).toBe("254carbon-prod");
