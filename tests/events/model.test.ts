@@ -81,7 +81,7 @@ describe("topic catalog", () => {
 
     it("rejects a topic with fewer than 1 partition", () => {
         const msg = catalogError((raw) => (raw.topics[2].partitions = 0));
-        expect(msg).toContain("topics[2].partitions: must be at least 1");
+        expect(msg).toContain("topics.data-lineage.partitions: must be at least 1");
     });
 
     it("rejects names Kafka would collide on ('.' versus '_')", () => {
@@ -89,7 +89,7 @@ describe("topic catalog", () => {
             raw.topics.push({ ...raw.topics[0], name: "data.ingestion_x", schema: "com.carbon254.events.data.X1" });
             raw.topics.push({ ...raw.topics[0], name: "data_ingestion.x", schema: "com.carbon254.events.data.X2" });
         });
-        expect(msg).toContain('topics[13].name: collides with topic "data.ingestion_x" (topics[12].name)');
+        expect(msg).toContain('topics.data_ingestion.x.name: collides with topic "data.ingestion_x" (topics.data.ingestion_x.name)');
     });
 
     it("rejects names longer than 249 characters, with illegal characters, or reserved", () => {
@@ -98,14 +98,14 @@ describe("topic catalog", () => {
             raw.topics[1].name = "data quality";
             raw.topics[2].name = "__lineage";
         });
-        expect(msg).toContain("topics[0].name: is 250 characters long; Kafka allows at most 249");
-        expect(msg).toContain("topics[1].name: contains characters Kafka does not allow");
-        expect(msg).toContain("topics[2].name: starts with '__'");
+        expect(msg).toContain(`topics.${"d".repeat(250)}.name: is 250 characters long; Kafka allows at most 249`);
+        expect(msg).toContain("topics.data quality.name: contains characters Kafka does not allow");
+        expect(msg).toContain("topics.__lineage.name: starts with '__'");
     });
 
     it("rejects duplicate topics", () => {
         const msg = catalogError((raw) => raw.topics.push({ ...raw.topics[0], schema: "com.carbon254.events.data.Other" }));
-        expect(msg).toContain("topics[12].name: is declared twice (first at topics[0].name)");
+        expect(msg).toContain("topics.data-ingestion#2.name: is declared twice (first at topics.data-ingestion.name)");
     });
 
     it("rejects unknown, removed and model-owned topic config keys", () => {
@@ -117,7 +117,7 @@ describe("topic catalog", () => {
         expect(msg).toContain("use one of retention.bytes");
         expect(msg).toContain("families.data.config.message.format.version: is not a Kafka 4 topic config");
         expect(msg).toContain("families.data.config.retention.ms: is computed by the model");
-        expect(msg).toContain("topics[0].config.segment.byte: is not a Kafka topic config");
+        expect(msg).toContain("topics.data-ingestion.config.segment.byte: is not a Kafka topic config");
     });
 
     it("rejects a compression.type Kafka does not know and a max.message.bytes that is not a byte count", () => {
@@ -134,13 +134,13 @@ describe("topic catalog", () => {
             raw.topics[0].eventTypes = ["ingestion.done"];
             raw.topics[8].schema = "com.carbon254.events.data.UserAction";
         });
-        expect(msg).toContain('topics[0].eventTypes[0]: does not start with "data."');
-        expect(msg).toContain("topics[8].schema: is outside its family's Avro namespace com.carbon254.events.audit");
+        expect(msg).toContain('topics.data-ingestion.eventTypes[0]: does not start with "data."');
+        expect(msg).toContain("topics.audit-user-actions.schema: is outside its family's Avro namespace com.carbon254.events.audit");
     });
 
     it("reports a typo in a topic entry", () => {
         const msg = catalogError((raw) => (raw.topics[0].partiton = 3));
-        expect(msg).toContain("topics[0].partiton: is not a known key");
+        expect(msg).toContain("topics.data-ingestion.partiton: is not a known key");
     });
 
     it("allow-lists only real Kafka topic configs", () => {
