@@ -166,6 +166,12 @@ export function inClusterDatabase(db: InClusterDatabase, c: Common, configPasswo
  * An existing PostgreSQL server: role `kong` (random password) owning database `kong`, plus CREATE/USAGE on schema
  * `public` — PostgreSQL 15 no longer grants CREATE on `public` to every role, and Kong's migrations create tables there.
  */
+/** `lua_ssl_trusted_certificate`: the system bundle, then each certificate of the configured CA, base64-encoded. */
+export function trustedCertificates(caPem: string | undefined): string {
+    const blocks = caPem?.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+    return ["system", ...blocks.map((b) => Buffer.from(`${b}\n`).toString("base64"))].join(",");
+}
+
 export function externalDatabase(db: ExternalDatabase, adminPassword: pulumi.Input<string>, c: Common): KongDatabase {
     const provider = new postgresql.Provider(
         "kong-postgres-admin",
@@ -205,12 +211,15 @@ export function externalDatabase(db: ExternalDatabase, adminPassword: pulumi.Inp
         },
         { parent: c.parent, provider: c.kubernetes },
     );
-    // Kong's pg_ssl / pg_ssl_verify (kong.conf); verification trusts the system CA bundle.
+    // Kong's pg_ssl / pg_ssl_verify (kong.conf). Verification trusts the system bundle and, when configured, the
+    // database's own CA: Kong 3.9.3 kong/conf_loader/parse.lua reads each lua_ssl_trusted_certificate entry that is
+    // not a file as base64 (`try_decode_base64`) and parses it as one X.509 certificate, so each PEM block of the CA
+    // goes in as its own base64 entry — no file to mount.
     const verify = db.sslmode === "verify-ca" || db.sslmode === "verify-full";
     const tlsEnv: k8s.types.input.core.v1.EnvVar[] = [
         { name: "KONG_PG_SSL", value: db.sslmode === "disable" ? "off" : "on" },
         { name: "KONG_PG_SSL_VERIFY", value: verify ? "on" : "off" },
-        ...(verify ? [{ name: "KONG_LUA_SSL_TRUSTED_CERTIFICATE", value: "system" }] : []),
+        ...(verify ? [{ name: "KONG_LUA_SSL_TRUSTED_CERTIFICATE", value: trustedCertificates(db.caCertificate) }] : []),
     ];
     return { secretName: secret.metadata.name, tlsEnv, ready: [role, database, grant, secret] };
 }

@@ -14,7 +14,7 @@ import { COMMON_LABELS, GATEWAY, SIDECAR_INJECT_ANNOTATION } from "../../model/w
 import { defaultWorkloads, WorkloadsModel } from "../../model/workloads";
 import { DB_SECRET_KEYS, externalDatabase, inClusterDatabase, KONG_CLIENT_LABEL, KongDatabase, POSTGRES } from "./database";
 import { KongConnection } from "./kong/client";
-import { KongConfiguration } from "./kong/configuration";
+import { KongConfiguration, KongConfigurationArgs } from "./kong/configuration";
 import { deriveKongEntities, KongDeclaration } from "./kong/entities";
 import { renderDeck } from "./kong/deck";
 import { GatewaySecrets } from "./secrets";
@@ -431,7 +431,12 @@ export class ApiGateway extends pulumi.ComponentResource {
         if (model.admin.manageEntities) {
             this.kong = new KongConfiguration(
                 "kong",
-                { declaration: this.declaration, connection: kongConnection(model, args.secrets, args.kubernetesAccess), jwtSecrets: args.secrets.jwtSecrets },
+                {
+                    declaration: this.declaration,
+                    connection: kongConnection(model, args.secrets, args.kubernetesAccess),
+                    jwtSecrets: args.secrets.jwtSecrets,
+                    tlsMaterial: tlsMaterial(model, ns, provider, this),
+                },
                 { parent: this, dependsOn: [deployment, admin, finish] },
             );
             this.jwtSecrets = this.kong.jwtSecrets;
@@ -447,6 +452,21 @@ export class ApiGateway extends pulumi.ComponentResource {
             jwtSecrets: this.jwtSecrets,
         });
     }
+}
+
+/**
+ * The proxy certificate's PEM from the Kubernetes TLS Secret `gateway.tls.secretName` (keys `tls.crt`, `tls.key` of
+ * type kubernetes.io/tls, core/v1 SecretTypeTLS; cert-manager writes its Certificates' Secrets that way), read
+ * through the stack's Kubernetes provider. The key stays a Pulumi secret.
+ */
+function tlsMaterial(model: GatewayModel, ns: pulumi.Input<string>, provider: k8s.Provider, parent: pulumi.Resource): KongConfigurationArgs["tlsMaterial"] {
+    const tls = model.edge.tls;
+    if (tls === undefined) {
+        return undefined;
+    }
+    const secret = k8s.core.v1.Secret.get(`kong-tls-${tls.secretName}`, pulumi.interpolate`${ns}/${tls.secretName}`, { provider, parent });
+    const field = (key: string): pulumi.Output<string> => secret.data.apply((d) => Buffer.from(d?.[key] ?? "", "base64").toString("utf8"));
+    return { [tls.secretName]: { cert: field("tls.crt"), key: pulumi.secret(field("tls.key")) } };
 }
 
 /** The Kong pods as the port-forward finds them: namespace, selector and the Admin API's loopback port. */

@@ -36,12 +36,12 @@ describe("Kong entities derived from the catalog", () => {
         expect(dev.plugins[0].config).toEqual({ per_consumer: false, status_code_metrics: true, latency_metrics: true, bandwidth_metrics: true, upstream_health_metrics: true });
     });
 
-    it("puts rate-limiting (per minute, local policy) and cors on routes as the catalog says", () => {
+    it("puts rate-limiting (per minute, cluster policy: counters shared by every node) and cors on routes as the catalog says", () => {
         const portal = routeNamed(dev, "portal-services.portal-api");
-        expect(plugin(portal, "rate-limiting")).toEqual({ instance_name: "portal-services.portal-api.rate-limiting", name: "rate-limiting", config: { minute: 600, policy: "local" }, enabled: true, tags: TAGS });
+        expect(plugin(portal, "rate-limiting")).toEqual({ instance_name: "portal-services.portal-api.rate-limiting", name: "rate-limiting", config: { minute: 600, policy: "cluster" }, enabled: true, tags: TAGS });
         expect(plugin(portal, "cors")?.config).toMatchObject({ origins: ["https://portal.254carbon.com"], methods: ["GET", "POST", "PUT", "DELETE", "OPTIONS"] });
         const query = routeNamed(dev, "query-service.query-api");
-        expect(plugin(query, "rate-limiting")?.config).toEqual({ minute: 120, policy: "local" });
+        expect(plugin(query, "rate-limiting")?.config).toEqual({ minute: 120, policy: "cluster" });
         expect(plugin(query, "cors")).toBeUndefined();
     });
 

@@ -17,7 +17,7 @@ import * as http from "node:http";
 import { AddressInfo } from "node:net";
 
 type Json = Record<string, unknown>;
-type Collection = "services" | "routes" | "plugins" | "consumers" | "jwt_secrets";
+type Collection = "services" | "routes" | "plugins" | "consumers" | "jwt_secrets" | "certificates" | "snis";
 
 interface Stored extends Json {
     id: string;
@@ -37,6 +37,13 @@ const ROUTE_DEFAULTS: Json = {
 const PLUGIN_DEFAULTS: Json = { route: null, service: null, consumer: null, protocols: ["grpc", "grpcs", "http", "https"], enabled: true, tags: null };
 const CONSUMER_DEFAULTS: Json = { username: null, custom_id: null, tags: null };
 const JWT_DEFAULTS: Json = { algorithm: "HS256", rsa_public_key: null, tags: null };
+// [ENT] certificates.lua (cert, key required; cert_alt/key_alt optional; `snis` is transient) and snis.lua (name,
+// certificate: a required foreign key to certificates).
+const CERTIFICATE_DEFAULTS: Json = { cert: null, key: null, cert_alt: null, key_alt: null, tags: null };
+const SNI_DEFAULTS: Json = { name: null, certificate: null, tags: null };
+/** [ENT] routes.lua `https_redirect_status_code.one_of`; rate-limiting/schema.lua `policy.one_of` with a database. */
+const REDIRECT_CODES = [426, 301, 302, 307, 308];
+const RATE_LIMIT_POLICIES = ["local", "cluster", "redis"];
 
 // [ENT] kong/plugins/<name>/schema.lua: config fields and their defaults for the plugins in use.
 const PLUGIN_CONFIG_DEFAULTS: Record<string, Json> = {
@@ -59,8 +66,12 @@ const PLUGIN_CONFIG_DEFAULTS: Record<string, Json> = {
 };
 
 // [ENT] endpoint_key of each entity: what a non-UUID path segment selects by.
-const ENDPOINT_KEY: Record<Collection, string> = { services: "name", routes: "name", plugins: "instance_name", consumers: "username", jwt_secrets: "key" };
-const DEFAULTS: Record<Collection, Json> = { services: SERVICE_DEFAULTS, routes: ROUTE_DEFAULTS, plugins: PLUGIN_DEFAULTS, consumers: CONSUMER_DEFAULTS, jwt_secrets: JWT_DEFAULTS };
+// certificates have none (certificates.lua): they are addressed by their primary key `id`.
+const ENDPOINT_KEY: Record<Collection, string> = { services: "name", routes: "name", plugins: "instance_name", consumers: "username", jwt_secrets: "key", certificates: "id", snis: "name" };
+const DEFAULTS: Record<Collection, Json> = {
+    services: SERVICE_DEFAULTS, routes: ROUTE_DEFAULTS, plugins: PLUGIN_DEFAULTS, consumers: CONSUMER_DEFAULTS, jwt_secrets: JWT_DEFAULTS,
+    certificates: CERTIFICATE_DEFAULTS, snis: SNI_DEFAULTS,
+};
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 class HttpError extends Error {
@@ -115,7 +126,7 @@ export interface RequestLogEntry {
 }
 
 export class FakeKong {
-    readonly db: Record<Collection, Stored[]> = { services: [], routes: [], plugins: [], consumers: [], jwt_secrets: [] };
+    readonly db: Record<Collection, Stored[]> = { services: [], routes: [], plugins: [], consumers: [], jwt_secrets: [], certificates: [], snis: [] };
     readonly log: RequestLogEntry[] = [];
     /** Answer the next N requests with this 5xx (Kong's 500 body: "An unexpected error occurred", [EP] `unexpected`). */
     failNext = 0;
@@ -191,7 +202,7 @@ export class FakeKong {
 
     private route(method: string, url: URL, body: unknown): { status: number; body?: unknown } {
         const seg = url.pathname.split("/").filter((s) => s.length > 0).map(decodeURIComponent);
-        const col = (s: string): Collection | undefined => ({ services: "services", routes: "routes", plugins: "plugins", consumers: "consumers", jwts: "jwt_secrets", jwt: "jwt_secrets" })[s] as Collection | undefined;
+        const col = (s: string): Collection | undefined => ({ services: "services", routes: "routes", plugins: "plugins", consumers: "consumers", jwts: "jwt_secrets", jwt: "jwt_secrets", certificates: "certificates", snis: "snis" })[s] as Collection | undefined;
         if (seg.length === 1 && col(seg[0]) && method === "GET") {
             return { status: 200, body: this.page(col(seg[0])!, url) };
         }
@@ -277,7 +288,7 @@ export class FakeKong {
         this.validate(collection, candidate, body);
         this.checkUnique(collection, candidate, existing);
         const now = Math.floor(Date.now() / 1000);
-        const stored: Stored = { ...candidate, id: existing?.id ?? randomUUID(), created_at: existing?.created_at ?? now, updated_at: now } as Stored;
+        const stored: Stored = { ...candidate, id: existing?.id ?? (keyField === "id" ? key : randomUUID()), created_at: existing?.created_at ?? now, updated_at: now } as Stored;
         if (existing) {
             this.db[collection][this.db[collection].indexOf(existing)] = stored;
         } else {
@@ -313,6 +324,26 @@ export class FakeKong {
         for (const k of Object.keys(body)) {
             if (!known.has(k)) {
                 fields[k] = "unknown field";
+            }
+        }
+        if (collection === "routes" && !REDIRECT_CODES.includes(e.https_redirect_status_code as number)) {
+            fields.https_redirect_status_code = `expected one of: ${REDIRECT_CODES.join(", ")}`;
+        }
+        if (collection === "plugins" && e.name === "rate-limiting" && isObject(e.config) && !RATE_LIMIT_POLICIES.includes(String(e.config.policy))) {
+            fields.config = { policy: `expected one of: ${RATE_LIMIT_POLICIES.join(", ")}` };
+        }
+        if (collection === "certificates") {
+            for (const f of ["cert", "key"]) {
+                if (typeof e[f] !== "string") fields[f] = "required field missing";
+            }
+        }
+        if (collection === "snis") {
+            const ref = (e.certificate as { id?: unknown } | null)?.id;
+            if (typeof ref !== "string") {
+                fields.certificate = "required field missing";
+            } else if (!this.db.certificates.some((c) => c.id === ref)) {
+                // [ERR] foreign key violation: code 4, HTTP 400 [EP].
+                throw new HttpError(400, { code: 4, name: "foreign key violation", message: `the foreign key '{id="${ref}"}' does not reference an existing 'certificates' entity.`, fields: { certificate: { id: ref } } });
             }
         }
         if (collection === "services" && (e.host === undefined || e.host === null)) {
@@ -418,7 +449,7 @@ export class FakeKong {
 }
 
 function foreignField(collection: Collection): string {
-    return ({ services: "service", routes: "route", consumers: "consumer", plugins: "plugin", jwt_secrets: "jwt" } as const)[collection];
+    return ({ services: "service", routes: "route", consumers: "consumer", plugins: "plugin", jwt_secrets: "jwt", certificates: "certificate", snis: "sni" } as const)[collection];
 }
 
 /** Defaults under the given values, recursively for records (how a plugin's config is completed on insert/upsert). */

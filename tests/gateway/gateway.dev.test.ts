@@ -126,7 +126,7 @@ describe("gateway on dev (in-cluster database)", () => {
         expect(route.inputs.body).toMatchObject({ paths: ["/api/query"], methods: ["GET", "POST"], strip_path: true });
         expect(route.dependsOn).toContain(`${T.kong("Service")}/kong-service-query-service`);
         const rl = one(r, T.kong("Plugin"), "kong-plugin-query-service.query-api.rate-limiting");
-        expect(rl.inputs).toMatchObject({ parent: { collection: "routes", key: "query-service.query-api" }, body: { name: "rate-limiting", config: { minute: 120, policy: "local" } } });
+        expect(rl.inputs).toMatchObject({ parent: { collection: "routes", key: "query-service.query-api" }, body: { name: "rate-limiting", config: { minute: 120, policy: "cluster" } } });
         const prom = one(r, T.kong("Plugin"), "kong-plugin-global.prometheus");
         expect(prom.inputs.parent).toBeUndefined();
         expect((prom.inputs.body as { config: unknown }).config).toEqual({ per_consumer: false, status_code_metrics: true, latency_metrics: true, bandwidth_metrics: true, upstream_health_metrics: true });

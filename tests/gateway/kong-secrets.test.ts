@@ -58,6 +58,12 @@ describe("no error message echoes a secret a reflecting endpoint sent back", () 
         }
     });
 
+    it("a certificate's private key reflected in an error is blanked out", async () => {
+        const err = (await client().put("/kong-shaped/status/400", { cert: "-----BEGIN CERTIFICATE-----", key: CLIENT_KEY.replace("MIIEv", "MIIEw") }).catch((e: unknown) => e)) as Error;
+        expect(err.message).toContain("[redacted]");
+        expect(err.message).not.toContain("MIIEwQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7");
+    });
+
     it("without redaction the reflector would have leaked it (the test's premise holds)", async () => {
         const raw = await new Promise<string>((resolve) => {
             http.get(`${url}/status/403`, { headers: { "kong-admin-token": TOKEN } }, (res) => {

@@ -377,10 +377,10 @@ export class KongAdminClient {
                 res.on("error", reject);
                 res.on("end", () => {
                     const status = res.statusCode ?? 0;
-                    // A JWT secret in the request body comes back in a successful answer by design; in an error it
-                    // is an echo, so it is blanked out there too.
-                    const requestSecret = status >= 400 && typeof body?.secret === "string" ? body.secret : undefined;
-                    const text = redactSecrets(Buffer.concat(chunks).toString("utf8"), [...this.connectionSecrets, ...secretForms([requestSecret])]);
+                    // A JWT secret or a certificate's private key in the request body comes back in a successful
+                    // answer by design; in an error it is an echo, so it is blanked out there too.
+                    const requestSecrets = status >= 400 ? [body?.secret, body?.key].filter((v): v is string => typeof v === "string") : [];
+                    const text = redactSecrets(Buffer.concat(chunks).toString("utf8"), [...this.connectionSecrets, ...secretForms(requestSecrets)]);
                     let parsed: unknown = undefined;
                     if (text.length > 0) {
                         try {

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { KongConnection } from "./client";
 import { consumerBody, DeclaredPlugin, jwtBody, KongDeclaration, pluginBody, routeBody, serviceBody } from "./entities";
-import { KongConsumer, KongJwtCredential, KongPlugin, KongPluginScope, KongRoute, KongService } from "./resources";
+import { KongCertificate, KongConsumer, KongJwtCredential, KongPlugin, KongPluginScope, KongRoute, KongService, KongSni } from "./resources";
 
 export interface KongConfigurationArgs {
     /** What to declare (see deriveKongEntities). */
@@ -15,6 +15,8 @@ export interface KongConfigurationArgs {
     readonly connection: pulumi.Input<KongConnection>;
     /** Secrets of JWT credentials whose secret comes from config, by credential key. */
     readonly jwtSecrets?: Readonly<Record<string, pulumi.Input<string>>>;
+    /** PEM certificate and key of each declared certificate, by Secret name (read from the Kubernetes TLS Secret). */
+    readonly tlsMaterial?: Readonly<Record<string, { readonly cert: pulumi.Input<string>; readonly key: pulumi.Input<string> }>>;
 }
 
 export class KongConfiguration extends pulumi.ComponentResource {
@@ -99,6 +101,16 @@ export class KongConfiguration extends pulumi.ComponentResource {
                 if (secret !== undefined) {
                     secrets[j.key] = cred.secret.apply((s) => s ?? "");
                 }
+            }
+        }
+        for (const c of d.certificates) {
+            const material = args.tlsMaterial?.[c.secretName];
+            if (material === undefined) {
+                throw new Error(`Kong certificate from Secret ${c.secretName} was declared without its PEM material (tlsMaterial.${c.secretName})`);
+            }
+            const cert = new KongCertificate(`kong-certificate-${c.secretName}`, { ...common, id: c.id, cert: material.cert, key: material.key }, { parent: this });
+            for (const sni of c.snis) {
+                new KongSni(`kong-sni-${sni}`, { ...common, name: sni, certificateId: c.id }, { parent: this, dependsOn: [cert] });
             }
         }
         this.jwtSecrets = pulumi.secret(pulumi.all(secrets));

@@ -45,6 +45,14 @@ export function renderDeck(decl: KongDeclaration): string {
         services: decl.services.map(serviceEntry),
         plugins: decl.plugins.map(pluginEntry),
         consumers: decl.consumers.map(consumerEntry),
+        // The PEM is read from the Secret at deploy time: the plan shows where it comes from, never the key.
+        certificates: decl.certificates.map((c) => ({
+            id: c.id,
+            cert: `(tls.crt of Secret kong/${c.secretName})`,
+            key: `${REDACTED} (tls.key of Secret kong/${c.secretName})`,
+            tags: [...c.tags],
+            snis: c.snis.map((name) => ({ name })),
+        })),
     };
     // No YAML anchors: every entity reads on its own, as decK itself writes them.
     return stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false });

@@ -3,6 +3,7 @@
  * Kong's own field names (snake_case), so the same declaration drives the dynamic resources and the decK-style
  * listing of the offline plan. Secrets are only referenced here, never held.
  */
+import { createHash } from "node:crypto";
 import { Catalog, GatewayRoute, ServiceSpec } from "../../../model/catalog";
 import { ExtraPluginSpec, GatewayModel, JwtCredentialSpec, scopeLabel } from "../../../model/gateway";
 import { serviceHost } from "../../../model/wellknown";
@@ -18,6 +19,8 @@ export interface DeclaredPlugin {
 export interface DeclaredRoute {
     readonly name: string;
     readonly protocols: readonly string[];
+    /** Kong 3.9.3 routes.lua: one of 426 (default), 301, 302, 307, 308; answered when only the protocol differs. */
+    readonly https_redirect_status_code?: 308;
     readonly paths?: readonly string[];
     readonly methods?: readonly string[];
     readonly hosts?: readonly string[];
@@ -60,6 +63,20 @@ export interface DeclaredConsumer {
     readonly jwt_secrets: readonly DeclaredJwt[];
 }
 
+/**
+ * A Kong certificate (kong/db/schema/entities/certificates.lua at 3.9.3: `cert`, `key`, `tags`; primary key `id`,
+ * no endpoint key, so it is PUT by a UUID we derive) whose PEM comes from a Kubernetes TLS Secret, and its SNIs
+ * (snis.lua: endpoint key `name`, `certificate` a foreign key to certificates).
+ */
+export interface DeclaredCertificate {
+    /** Stable UUID from the stack and the Secret name: the same certificate entity on every run. */
+    readonly id: string;
+    /** `kubernetes.io/tls` Secret in the gateway namespace (keys `tls.crt`, `tls.key`). */
+    readonly secretName: string;
+    readonly snis: readonly string[];
+    readonly tags: readonly string[];
+}
+
 export interface KongDeclaration {
     /** `managed-by:pulumi`, `stack:<stack>`: on every entity; decK's `select_tags`. */
     readonly ownerTags: readonly string[];
@@ -67,6 +84,17 @@ export interface KongDeclaration {
     /** Global plugins. */
     readonly plugins: readonly DeclaredPlugin[];
     readonly consumers: readonly DeclaredConsumer[];
+    /** The proxy's certificates and SNIs (from `gateway.tls`). */
+    readonly certificates: readonly DeclaredCertificate[];
+}
+
+/** A name-based UUID (RFC 4122 version 5 layout over SHA-1), so a derived entity keeps its id across runs. */
+export function stableUuid(name: string): string {
+    const h = createHash("sha1").update(`254carbon/kong/${name}`).digest();
+    h[6] = (h[6] & 0x0f) | 0x50;
+    h[8] = (h[8] & 0x3f) | 0x80;
+    const x = h.subarray(0, 16).toString("hex");
+    return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
 }
 
 export const MANAGED_BY_TAG = "managed-by:pulumi";
@@ -91,9 +119,10 @@ function routeOf(svc: ServiceSpec, route: GatewayRoute, model: GatewayModel, tag
     const plugins: DeclaredPlugin[] = [];
     if (exposure.rateLimitPerMinute !== undefined) {
         // Kong's rate-limiting counts per consumer and falls back to the client IP when no consumer is known
-        // (limit_by default "consumer"). policy "local": counters live in each Kong node, so the gateway as a whole
-        // admits up to replicas × the limit; the catalog value is per node.
-        plugins.push(plugin(`${name}.rate-limiting`, "rate-limiting", { minute: exposure.rateLimitPerMinute, policy: "local" }, tags));
+        // (limit_by default "consumer"). policy "cluster" (kong/plugins/rate-limiting/schema.lua at 3.9.3: one of
+        // local, cluster, redis when a database is configured): the counters live in Kong's PostgreSQL and are shared
+        // by every node, so the limit is the gateway's, not multiplied by the replica count as "local" would be.
+        plugins.push(plugin(`${name}.rate-limiting`, "rate-limiting", { minute: exposure.rateLimitPerMinute, policy: "cluster" }, tags));
     }
     if (exposure.corsOrigins !== undefined) {
         const methods = route.methods.length > 0 ? [...new Set([...route.methods, "OPTIONS"])] : undefined;
@@ -108,9 +137,13 @@ function routeOf(svc: ServiceSpec, route: GatewayRoute, model: GatewayModel, tag
             plugins.push(extraPlugin(extra, tags));
         }
     }
+    // https-only stacks: plain http matches the route except for its protocol, so Kong answers 308 to https before
+    // any plugin runs (no JWT is ever accepted over plain http). gRPC clients follow no redirects: grpcs only.
+    const httpsOnly = model.edge.httpsOnly;
     return {
         name,
-        protocols: grpc ? ["grpc", "grpcs"] : ["http", "https"],
+        protocols: grpc ? (httpsOnly ? ["grpcs"] : ["grpc", "grpcs"]) : httpsOnly ? ["https"] : ["http", "https"],
+        ...(httpsOnly && !grpc ? { https_redirect_status_code: 308 as const } : {}),
         ...(route.paths.length > 0 ? { paths: [...route.paths] } : {}),
         ...(!grpc && route.methods.length > 0 ? { methods: [...route.methods] } : {}),
         ...(route.hosts.length > 0 ? { hosts: [...route.hosts] } : {}),
@@ -172,7 +205,9 @@ export function deriveKongEntities(model: GatewayModel, catalog: Catalog, stack:
         plugins: model.plugins.filter((p) => p.scope.kind === "consumer" && p.scope.consumer === c.name).map((p) => extraPlugin(p, tags)),
         jwt_secrets: c.jwt.map((j) => jwtOf(j, tags)),
     }));
-    return { ownerTags: tags, services, plugins, consumers };
+    const tls = model.edge.tls;
+    const certificates: DeclaredCertificate[] = tls === undefined ? [] : [{ id: stableUuid(`${stack}/certificate/${tls.secretName}`), secretName: tls.secretName, snis: [...tls.snis], tags }];
+    return { ownerTags: tags, services, plugins, consumers, certificates };
 }
 
 /** The Kong fields of an entity without the nested lists and the endpoint key: what the provider PUTs. */

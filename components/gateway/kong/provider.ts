@@ -37,7 +37,7 @@ export async function withKong<T>(conn: KongConnection, op: (client: KongAdminCl
     return withTunnel(conn.tunnel, (adminUrl) => op(new KongAdminClient({ ...conn, adminUrl })));
 }
 
-export type KongKind = "service" | "route" | "plugin" | "consumer" | "jwt";
+export type KongKind = "service" | "route" | "plugin" | "consumer" | "jwt" | "certificate" | "sni";
 
 /** Where an entity hangs: routes under a service, scoped plugins under a service/route/consumer, JWTs under a consumer. */
 export interface KongParent {
@@ -71,6 +71,8 @@ const COLLECTION: Record<KongKind, string> = {
     plugin: "plugins",
     consumer: "consumers",
     jwt: "jwt",
+    certificate: "certificates",
+    sni: "snis",
 };
 
 const KIND_NOUN: Record<KongKind, string> = {
@@ -79,6 +81,8 @@ const KIND_NOUN: Record<KongKind, string> = {
     plugin: "plugin",
     consumer: "consumer",
     jwt: "JWT credential",
+    certificate: "certificate",
+    sni: "SNI",
 };
 
 /** The field each kind's endpoint key fills (the schema's `endpoint_key`). */
@@ -88,10 +92,15 @@ const KEY_FIELD: Record<KongKind, string> = {
     plugin: "instance_name",
     consumer: "username",
     jwt: "key",
+    // certificates.lua has no endpoint_key: the primary key `id` is the path key (a UUID we derive).
+    certificate: "id",
+    sni: "name",
 };
 
 /** Kong's endpoint-key alphabet for names (kong/db/schema/typedefs.lua `validate_utf8_name`). */
 const NAME_RE = /^[A-Za-z0-9._~-]+$/;
+/** SNI names are hosts, with an optional leading wildcard (typedefs.lua `wildcard_host`). */
+const SNI_RE = /^(\*\.)?[A-Za-z0-9.-]+$/;
 
 /** Admin API path of one entity, e.g. `/services/a/routes/b`, `/plugins/x`, `/consumers/c/jwt/k`. */
 export function entityPath(kind: KongKind, key: string, parent?: KongParent): string {
@@ -197,7 +206,7 @@ export function checkInputs(news: KongEntityInputs): pulumi.dynamic.CheckFailure
     if (!(news.kind in COLLECTION)) {
         failures.push({ property: "kind", reason: `must be one of ${Object.keys(COLLECTION).join(", ")}` });
     }
-    if (typeof news.key !== "string" || !NAME_RE.test(news.key)) {
+    if (typeof news.key !== "string" || !(news.kind === "sni" ? SNI_RE : NAME_RE).test(news.key)) {
         failures.push({ property: "key", reason: `${JSON.stringify(news.key)} is not a Kong name: use letters, digits, ".", "-", "_" and "~"` });
     }
     if (!isPlainObject(news.body)) {
@@ -212,7 +221,10 @@ export function checkInputs(news: KongEntityInputs): pulumi.dynamic.CheckFailure
     if ((news.kind === "route" && news.parent?.collection !== "services") || (news.kind === "jwt" && news.parent?.collection !== "consumers")) {
         failures.push({ property: "parent", reason: `a ${KIND_NOUN[news.kind]} needs a parent ${news.kind === "route" ? "service" : "consumer"}` });
     }
-    if ((news.kind === "service" || news.kind === "consumer") && news.parent !== undefined) {
+    if (news.kind === "certificate" && (typeof news.body?.cert !== "string" || !news.body.cert.includes("-----BEGIN CERTIFICATE-----"))) {
+        failures.push({ property: "body.cert", reason: "is not a PEM certificate: is the Kubernetes TLS Secret there, with tls.crt and tls.key?" });
+    }
+    if ((news.kind === "service" || news.kind === "consumer" || news.kind === "certificate" || news.kind === "sni") && news.parent !== undefined) {
         failures.push({ property: "parent", reason: `a ${KIND_NOUN[news.kind]} has no parent` });
     }
     if (!news.connection || (typeof news.connection.adminUrl !== "string" && news.connection.tunnel === undefined)) {

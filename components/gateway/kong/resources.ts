@@ -182,3 +182,31 @@ export class KongJwtCredential extends KongResource {
         super("JwtCredential", "jwt", name, args.key, { collection: "consumers", key: args.consumer }, body, args, { secret: args.secret }, opts);
     }
 }
+
+export interface KongCertificateArgs extends KongCommonArgs {
+    /** The certificate's id (a UUID: certificates have no name in Kong 3.9). */
+    readonly id: string;
+    /** PEM chain and private key, e.g. a Kubernetes TLS Secret's `tls.crt`/`tls.key`; the key is a secret. */
+    readonly cert: pulumi.Input<string>;
+    readonly key: pulumi.Input<string>;
+}
+
+export class KongCertificate extends KongResource {
+    constructor(name: string, args: KongCertificateArgs, opts?: pulumi.CustomResourceOptions) {
+        // The whole body carries the private key: secret in state and in every output.
+        super("Certificate", "certificate", name, args.id, undefined, { cert: args.cert, key: pulumi.secret(args.key) }, args, {}, { ...opts, additionalSecretOutputs: ["body", ...(opts?.additionalSecretOutputs ?? [])] });
+    }
+}
+
+export interface KongSniArgs extends KongCommonArgs {
+    /** The host name (a leading `*.` wildcard is allowed). */
+    readonly name: string;
+    /** The id of the certificate Kong serves for it. */
+    readonly certificateId: pulumi.Input<string>;
+}
+
+export class KongSni extends KongResource {
+    constructor(name: string, args: KongSniArgs, opts?: pulumi.CustomResourceOptions) {
+        super("Sni", "sni", name, args.name, undefined, { certificate: pulumi.output(args.certificateId).apply((id) => ({ id })) }, args, {}, opts);
+    }
+}
