@@ -101,6 +101,9 @@ export interface ServiceSpec {
     readonly retries?: RetryPolicy;
     /** Catalog services allowed to call this one (besides the gateway when exposed, and Prometheus). */
     readonly callers: readonly string[];
+    /** Topic-catalog topics the service writes to and reads from: its Kafka user and ACLs (model/kafka-access.ts). */
+    readonly produces: readonly string[];
+    readonly consumes: readonly string[];
     /** Ports (on the workload) that accept traffic from outside the mesh, kept PERMISSIVE even under STRICT. */
     readonly plaintextPorts: readonly number[];
     /** The same ports with the peers allowed to send plaintext to each. */
@@ -212,6 +215,8 @@ function parseService(r: Reader): ServiceSpec {
         timeoutMs: r.optional("timeout", () => r.duration("timeout")),
         retries: r.optional("retries", () => parseRetries(r.child("retries"))),
         callers: r.stringList("callers"),
+        produces: r.stringList("produces"),
+        consumes: r.stringList("consumes"),
         labels: r.has("labels") ? parseLabels(r, "labels") : { app },
         sidecar: r.boolean("sidecar", true),
         workload: r.optional("workload", () => r.oneOf("workload", BOUND_WORKLOADS)),

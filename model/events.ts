@@ -3,6 +3,7 @@ import * as path from "path";
 import { Catalog } from "./catalog";
 import { Problems } from "./errors";
 import { readJsonFile } from "./files";
+import { deriveKafkaAccess, KafkaAccess, KafkaQuotas } from "./kafka-access";
 import { Reader } from "./reader";
 import { checkTopicSchemas, DEFAULT_SCHEMA_DIR } from "./topic-schemas";
 
@@ -143,6 +144,8 @@ export interface FamilySpec {
     readonly cleanupPolicy: CleanupPolicy;
     /** Schema compatibility of the family's subjects: the registry's level and the local gate's (default FULL_TRANSITIVE). */
     readonly compatibility: CompatibilityLevel;
+    /** Kafka users that may read the family's topics without being services of the catalog (audit: its auditor). */
+    readonly readers: readonly string[];
     /** Further Kafka topic configs for every topic of the family (allow-listed keys). */
     readonly config: Readonly<Record<string, string>>;
 }
@@ -322,6 +325,7 @@ function parseFamily(r: Reader, name: TopicFamily): FamilySpec {
         retentionMs: readRetention(r, "retention"),
         cleanupPolicy: r.oneOf("cleanupPolicy", CLEANUP_POLICIES, "delete"),
         compatibility: r.oneOf("compatibility", COMPATIBILITY_LEVELS, "FULL_TRANSITIVE"),
+        readers: r.stringList("readers"),
         config: readTopicConfig(r, "config"),
     };
     r.done();
@@ -493,6 +497,8 @@ export interface EventsModel {
     readonly protect: boolean;
     readonly topicPrefix: string;
     readonly topics: readonly ResolvedTopic[];
+    /** Kafka users, ACLs and quotas from the catalogs; present when the cluster authenticates with SCRAM (`sasl`). */
+    readonly access?: KafkaAccess;
 }
 
 const HOST_PORT = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/;
@@ -537,7 +543,37 @@ function readKafkaVersion(r: Reader): string {
  * Reads `service-integration:events` against the topic catalog. `catalog` (the service catalog) is taken for the
  * shared `parse<Area>Config` signature; topics are not tied to services. Problems are recorded on `r.problems`.
  */
-export function parseEventsConfig(r: Reader, _catalog: Catalog, topicCatalog: TopicCatalog = loadTopicCatalog()): EventsModel {
+/** Default per-user quotas (bytes/s); `service-integration:events.quotas` overrides them. */
+export const DEFAULT_KAFKA_QUOTAS: KafkaQuotas = { producerByteRate: 10 * 1024 * 1024, consumerByteRate: 20 * 1024 * 1024 };
+
+function readAccess(r: Reader, catalog: Catalog, topicCatalog: TopicCatalog, sasl: SaslSettings | undefined, topicPrefix: string): KafkaAccess | undefined {
+    const q = r.child("quotas");
+    const quotas: KafkaQuotas = {
+        producerByteRate: q.int("producerByteRate", DEFAULT_KAFKA_QUOTAS.producerByteRate, 1024),
+        consumerByteRate: q.int("consumerByteRate", DEFAULT_KAFKA_QUOTAS.consumerByteRate, 1024),
+    };
+    q.done();
+    if (sasl === undefined) {
+        return undefined;
+    }
+    if (sasl.mechanism === "plain") {
+        r.problems.add(r.at("sasl.mechanism"), sasl.mechanism, "cannot carry the catalog's Kafka users: they are SCRAM credentials", `set ${r.at("sasl.mechanism")} to scram-sha512`);
+        return undefined;
+    }
+    return deriveKafkaAccess(
+        {
+            services: catalog.services.map((s) => ({ name: s.name, at: `services.${s.name}`, produces: s.produces, consumes: s.consumes })),
+            topics: topicCatalog.topics.map((t) => ({ key: t.name, name: `${topicPrefix}${t.name}`, family: t.family })),
+            families: Object.fromEntries(Object.values(topicCatalog.families).map((f) => [f.name, { readers: f.readers }])),
+            topicPrefix,
+            mechanism: sasl.mechanism === "scram-sha256" ? "SCRAM-SHA-256" : "SCRAM-SHA-512",
+            quotas,
+        },
+        r.problems,
+    );
+}
+
+export function parseEventsConfig(r: Reader, catalog: Catalog, topicCatalog: TopicCatalog = loadTopicCatalog()): EventsModel {
     const bootstrapServers = readBootstrap(r);
     if (!r.has("tlsEnabled")) {
         r.problems.add(
@@ -610,6 +646,7 @@ export function parseEventsConfig(r: Reader, _catalog: Catalog, topicCatalog: To
         });
         tr.done();
     }
+    const access = readAccess(r, catalog, topicCatalog, sasl, topicPrefix);
     r.done();
 
     const topics: ResolvedTopic[] = topicCatalog.topics.map((t) => {
@@ -648,5 +685,6 @@ export function parseEventsConfig(r: Reader, _catalog: Catalog, topicCatalog: To
         protect,
         topicPrefix,
         topics,
+        ...(access !== undefined ? { access } : {}),
     };
 }

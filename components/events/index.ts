@@ -1,6 +1,8 @@
 import * as kafka from "@pulumi/kafka";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import { EVENTS_SASL_PASSWORD_KEY, EventsModel } from "../../model/events";
+import { KafkaAccess } from "../../model/kafka-access";
 
 export interface EventTopicsArgs {
     /** The validated events model (`parseEventsConfig`): connection, replication, retention, protection, topics. */
@@ -26,6 +28,8 @@ export class EventTopics extends pulumi.ComponentResource {
     readonly topics: Record<string, kafka.Topic>;
     readonly provider: kafka.Provider;
     readonly bootstrapServers: pulumi.Output<string[]>;
+    /** SCRAM password per Kafka user of the catalog (secret outputs; empty when the cluster does not use SCRAM). */
+    readonly credentials: Record<string, pulumi.Output<string>> = {};
 
     constructor(name: string, args: EventTopicsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:events:EventTopics", name, {}, opts);
@@ -79,8 +83,54 @@ export class EventTopics extends pulumi.ComponentResource {
             this.topicNames[topic.key] = resource.name;
         }
         this.bootstrapServers = pulumi.output([...conn.bootstrapServers]);
+        if (model.access !== undefined) {
+            this.declareAccess(name, model.access, Object.values(this.topics));
+        }
 
         this.registerOutputs({ topicNames: this.topicNames, bootstrapServers: this.bootstrapServers });
+    }
+
+    /**
+     * The catalog's Kafka identities (model/kafka-access.ts): a SCRAM user per principal with a generated password,
+     * its ACLs and its quotas. ACLs wait for the topics, so a first `up` never grants access to a name before the
+     * topic exists. ACL strings: Mongey/terraform-provider-kafka kafka/kafka_acls.go; quota entity types (user, client-id, ip): @pulumi/kafka 3.13.2 quota.d.ts;
+     * quota keys: Kafka 4.2 QuotaConfig (producer_byte_rate, consumer_byte_rate).
+     */
+    private declareAccess(name: string, access: KafkaAccess, topics: readonly kafka.Topic[]): void {
+        const opts = { parent: this, provider: this.provider };
+        for (const p of access.principals) {
+            const password = new random.RandomPassword(`${name}-kafka-user-${p.name}`, { length: 32, special: false }, { parent: this });
+            new kafka.UserScramCredential(
+                `${name}-user-${p.name}`,
+                { username: p.name, scramMechanism: access.mechanism, scramIterations: 8192, password: pulumi.secret(password.result) },
+                opts,
+            );
+            this.credentials[p.name] = pulumi.secret(password.result);
+            new kafka.Quota(
+                `${name}-quota-${p.name}`,
+                {
+                    entityType: "user",
+                    entityName: p.name,
+                    config: { producer_byte_rate: String(access.quotas.producerByteRate), consumer_byte_rate: String(access.quotas.consumerByteRate) },
+                },
+                opts,
+            );
+        }
+        for (const acl of access.acls) {
+            new kafka.Acl(
+                `${name}-acl-${acl.principal.slice("User:".length)}-${acl.resourceType}-${acl.operation}-${acl.resourceName}`.toLowerCase(),
+                {
+                    aclPrincipal: acl.principal,
+                    aclHost: acl.host,
+                    aclOperation: acl.operation,
+                    aclPermissionType: acl.permission,
+                    aclResourceType: acl.resourceType,
+                    aclResourceName: acl.resourceName,
+                    resourcePatternTypeFilter: acl.patternType,
+                },
+                { ...opts, dependsOn: [...topics] },
+            );
+        }
     }
 }
 

@@ -142,3 +142,69 @@ describe("EventTopics with a prod-like config", async () => {
         expect(() => new EventTopics("prod-nopass", { model: parseEvents(PROD_EVENTS) })).toThrow(/pulumi config set --secret kafkaSaslPassword/);
     });
 });
+
+describe("Kafka identities from the catalog (prod-like: SCRAM on)", async () => {
+    const { EventTopics } = await componentModule;
+    const model = parseEvents(PROD_EVENTS);
+    new EventTopics("ids", { model, saslPassword: pulumi.secret("admin") });
+    await settle();
+    const mine = (type: string): RecordedResource[] => ofType(recorded, type).filter((r) => r.name.startsWith("ids-"));
+    const users = mine("kafka:index/userScramCredential:UserScramCredential");
+    const acls = mine("kafka:index/acl:Acl");
+    const quotas = mine("kafka:index/quota:Quota");
+    const aclsOf = (user: string): string[] =>
+        acls
+            .filter((a) => a.inputs.aclPrincipal === `User:${user}`)
+            .map((a) => `${a.inputs.aclOperation} ${a.inputs.aclResourceType}:${a.inputs.aclResourceName} (${a.inputs.resourcePatternTypeFilter})`)
+            .sort();
+
+    it("declares one SCRAM-SHA-512 user per service that names a topic, plus the audit reader, with secret passwords", () => {
+        expect(users.map((u) => u.inputs.username).sort()).toEqual(
+            ["audit-reviewer", "data-ingestion-api", "data-quality-service", "lineage-service", "metadata-catalog", "portal-services", "query-service", "scheduler", "transformation-service"].sort(),
+        );
+        for (const u of users) {
+            expect(u.inputs.scramMechanism).toBe("SCRAM-SHA-512");
+            expect(u.inputs.password).toMatchObject({ [SECRET_SIG]: SECRET_SIG_VALUE });
+        }
+    });
+
+    it("audit topics are write-only for their producers and readable by the named auditor only", () => {
+        expect(aclsOf("query-service")).toEqual([
+            "Describe Topic:audit-api-calls (Literal)",
+            "Describe Topic:audit-data-access (Literal)",
+            "Write Topic:audit-api-calls (Literal)",
+            "Write Topic:audit-data-access (Literal)",
+        ]);
+        const readers = new Set(acls.filter((a) => a.inputs.aclOperation === "Read" && String(a.inputs.aclResourceName).startsWith("audit-")).map((a) => a.inputs.aclPrincipal));
+        expect([...readers]).toEqual(["User:audit-reviewer"]);
+        expect(aclsOf("audit-reviewer")).toContain("Read Topic:audit-user-actions (Literal)");
+        expect(aclsOf("audit-reviewer")).toContain("Read Group:audit-reviewer. (Prefixed)");
+        expect(aclsOf("audit-reviewer").filter((a) => a.startsWith("Write"))).toEqual([]);
+    });
+
+    it("a consumer reads its topics and its own consumer groups; services the catalog does not name get nothing", () => {
+        expect(aclsOf("data-quality-service")).toEqual([
+            "Describe Topic:data-ingestion (Literal)",
+            "Describe Topic:data-quality (Literal)",
+            "Read Group:data-quality-service. (Prefixed)",
+            "Read Topic:data-ingestion (Literal)",
+            "Write Topic:data-quality (Literal)",
+        ]);
+        for (const outsider of ["kong-proxy", "grafana", "prometheus", "kiali", "jaeger"]) {
+            expect(aclsOf(outsider), outsider).toEqual([]);
+            expect(users.some((u) => u.inputs.username === outsider)).toBe(false);
+        }
+    });
+
+    it("gives every user its quota, through the same explicit provider", () => {
+        expect(quotas.map((q) => q.inputs.entityName).sort()).toEqual(users.map((u) => u.inputs.username).sort());
+        expect(quotas[0].inputs).toMatchObject({ entityType: "user", config: { producer_byte_rate: String(10 * 1024 * 1024), consumer_byte_rate: String(20 * 1024 * 1024) } });
+        for (const r of [...users, ...acls, ...quotas]) {
+            expect(r.provider).toContain("ids-kafka");
+        }
+    });
+
+    it("declares no identities when the cluster does not authenticate (dev)", () => {
+        expect(parseEvents(DEV_EVENTS).access).toBeUndefined();
+    });
+});

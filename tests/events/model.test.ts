@@ -165,7 +165,7 @@ describe("service-integration:events", () => {
         expect(m.replicationFactor).toBe(1);
         expect(m.minInsyncReplicas).toBe(1);
         expect(m.protect).toBe(false);
-        expect(m.connection).toEqual({ bootstrapServers: DEV_EVENTS.bootstrapServers, tlsEnabled: false, sasl: undefined, kafkaVersion: "4.2.0" });
+        expect(m.connection).toEqual({ bootstrapServers: DEV_EVENTS.bootstrapServers, tlsEnabled: false, sasl: undefined, kafkaVersion: "4.2.0", caCertificate: undefined, clientCertificate: false });
         const ingestion = m.topics.find((t) => t.key === "data-ingestion")!;
         expect(ingestion).toMatchObject({ name: "data-ingestion", partitions: 12, replicationFactor: 1 });
         expect(ingestion.config).toEqual({ "cleanup.policy": "delete", "compression.type": "lz4", "min.insync.replicas": "1", "retention.ms": String(86_400_000) });
