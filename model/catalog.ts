@@ -1,5 +1,6 @@
 import { choices, Problems } from "./errors";
 import { corsOriginProblem, kongRouteHostProblem, kongRoutePathProblem } from "./kong-rules";
+import { checkK8sName } from "./k8s-rules";
 import { Reader } from "./reader";
 
 /**
@@ -268,6 +269,11 @@ function parseLabels(r: Reader, key: string): Record<string, string> {
     if (raw === null || typeof raw !== "object" || Array.isArray(raw) || Object.keys(raw).length === 0 || Object.values(raw).some((v) => typeof v !== "string")) {
         r.problems.add(r.at(key), raw, "must be a non-empty mapping of label keys to string values", 'give the labels its pods really carry, e.g. { "app.kubernetes.io/name": "grafana" }');
         return {};
+    }
+    // They become pod selectors and NetworkPolicy/AuthorizationPolicy matchLabels: Kubernetes' own label rules apply.
+    for (const [k, v] of Object.entries(raw as Record<string, string>)) {
+        checkK8sName(r.problems, `${r.at(key)} key`, k, "qualified name");
+        checkK8sName(r.problems, `${r.at(key)}.${k}`, v, "label value");
     }
     return raw as Record<string, string>;
 }

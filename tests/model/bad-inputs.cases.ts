@@ -75,6 +75,8 @@ export const BAD_INPUTS: readonly BadInputCase[] = [
     { case: "app label value ending in -", catalog: { [`${PORTAL}.app`]: "portal-" }, expect: "must start and end with an alphanumeric character" },
     { case: "service account with upper case", catalog: { [`${PORTAL}.serviceAccount`]: "Portal_SA" }, expect: "services.portal-services.serviceAccount: is not a valid Kubernetes DNS-1123 subdomain" },
     { case: "deployment name with ..", catalog: { [`${PORTAL}.deployment`]: "portal..services" }, expect: "services.portal-services.deployment: is not a valid Kubernetes DNS-1123 subdomain" },
+    { case: "service label key with two /", catalog: { [`${PORTAL}.labels`]: { "a/b/c": "portal" } }, expect: "services.portal-services.labels key: is not a valid Kubernetes qualified name" },
+    { case: "service label value with a space", catalog: { [`${PORTAL}.labels`]: { app: "portal services" } }, expect: "services.portal-services.labels.app: is not a valid Kubernetes label value" },
     { case: "extra caller namespace with _", config: { mesh: { mtls: { mode: "PERMISSIVE" }, extraCallerNamespaces: ["ingress_nginx"] } }, expect: "service-integration:mesh.extraCallerNamespaces: is not a valid Kubernetes DNS-1123 label" },
     { case: "proxy annotation key with a space", config: { gateway: { ...CONSUMER, proxy: { annotations: { "bad key": "x" } } } }, expect: "service-integration:gateway.proxy.annotations.bad key: is not a valid Kubernetes annotation key" },
     { case: "proxy annotation key with two /", config: { gateway: { ...CONSUMER, proxy: { annotations: { "a/b/c": "x" } } } }, expect: "a qualified name must be a name with an optional DNS subdomain prefix and one '/'" },
