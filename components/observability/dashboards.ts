@@ -7,7 +7,8 @@ import * as timeseries from "@grafana/grafana-foundation-sdk/timeseries";
 import { Catalog, ServiceSpec } from "../../model/catalog";
 import { Problems } from "../../model/errors";
 import { ObservabilityModel } from "../../model/observability";
-import { anyOf, quantile, rate, ratio, sel, sumBy } from "./promql";
+import { WORKLOAD_REPORTING } from "./reporting";
+import { Matcher, quantile, rate, ratio, sel, sumBy } from "./promql";
 import {
     BY_DESTINATION_SERVICE,
     DESTINATION,
@@ -22,7 +23,6 @@ import {
     KONG_LATENCY_BUCKET,
     KONG_REQUESTS,
     KONG_REQUEST_LATENCY_BUCKET,
-    KONG_TARGET_HEALTH,
     KONG_UPSTREAM_LATENCY_BUCKET,
     MUTUAL_TLS,
     consumeRate,
@@ -31,6 +31,10 @@ import {
     meshErrorMatcher,
     meshInbound,
     produceRate,
+    quantileEach,
+    reportedSelectors,
+    Reporting,
+    sumEach,
     topicMatcher,
     underReplicated,
     TCP_FAILED,
@@ -204,22 +208,25 @@ class Board {
 const SERVICE_LEGEND = "{{destination_service_namespace}}/{{destination_service_name}}";
 const CALLER_LEGEND = "{{source_workload_namespace}}/{{source_workload}}";
 
-function meshOverview(model: ObservabilityModel, uid: string): dashboard.Dashboard {
+function meshOverview(model: ObservabilityModel, uid: string, catalog: Catalog, reporting: Reporting): dashboard.Dashboard {
     const all = sel(ISTIO_REQUESTS, [DESTINATION]);
+    const reported = (metric: string, extra: Matcher[] = []): string[] => reportedSelectors(metric, extra, catalog.services, reporting);
+    const requests = `(${sumEach(BY_DESTINATION_SERVICE, reported(ISTIO_REQUESTS), W)})`;
+    const ok = `(${sumEach(BY_DESTINATION_SERVICE, reported(ISTIO_REQUESTS, [["response_code", "!~", "5.."]]), W)})`;
     const board = new Board(
         model,
         uid,
         DASHBOARD_TITLES.mesh,
-        "Istio standard metrics as reported by the server-side sidecar (reporter=\"destination\"), so a request between two sidecars is counted once.",
+        "Istio standard metrics where each service is reported: by its own sidecar (reporter=\"destination\"), or by its callers' sidecars for services without one (reporter=\"source\"), so a request between two sidecars is counted once. Mutual TLS panels read the destination side only: only a sidecar knows how a connection arrived.",
         ["istio", "mesh"],
     );
     board
         .row("Requests")
         .timeseries({
             title: "Request rate by destination service",
-            description: "Requests per second received by each service's sidecar.",
+            description: "Requests per second received by each service.",
             unit: "reqps",
-            queries: [{ expr: sumBy(BY_DESTINATION_SERVICE, rate(all, W)), legend: SERVICE_LEGEND }],
+            queries: [{ expr: sumEach(BY_DESTINATION_SERVICE, reported(ISTIO_REQUESTS), W), legend: SERVICE_LEGEND }],
         })
         .timeseries({
             title: "Success rate by destination service",
@@ -227,7 +234,7 @@ function meshOverview(model: ObservabilityModel, uid: string): dashboard.Dashboa
             unit: "percentunit",
             min: 0,
             max: 1,
-            queries: [{ expr: ratio(sel(ISTIO_REQUESTS, [DESTINATION, ["response_code", "!~", "5.."]]), all, BY_DESTINATION_SERVICE, W), legend: SERVICE_LEGEND }],
+            queries: [{ expr: `${ok} / ${requests}`, legend: SERVICE_LEGEND }],
         })
         .row("Latency");
     for (const [q, label] of [
@@ -237,10 +244,10 @@ function meshOverview(model: ObservabilityModel, uid: string): dashboard.Dashboa
     ] as const) {
         board.timeseries({
             title: `${label} request duration by destination service`,
-            description: `${label} of istio_request_duration_milliseconds at the server-side sidecar.`,
+            description: `${label} of istio_request_duration_milliseconds where each service is reported.`,
             unit: "ms",
             span: 8,
-            queries: [{ expr: quantile(q, sel(ISTIO_DURATION_BUCKET, [DESTINATION]), BY_DESTINATION_SERVICE, W), legend: SERVICE_LEGEND }],
+            queries: [{ expr: quantileEach(q, reported(ISTIO_DURATION_BUCKET), BY_DESTINATION_SERVICE, W), legend: SERVICE_LEGEND }],
         });
     }
     board
@@ -274,13 +281,13 @@ function meshOverview(model: ObservabilityModel, uid: string): dashboard.Dashboa
             title: "TCP bytes sent by destination service",
             description: "istio_tcp_sent_bytes_total: bytes the service sent back on TCP connections.",
             unit: "Bps",
-            queries: [{ expr: sumBy(BY_DESTINATION_SERVICE, rate(sel(ISTIO_TCP_SENT, [DESTINATION]), W)), legend: SERVICE_LEGEND }],
+            queries: [{ expr: sumEach(BY_DESTINATION_SERVICE, reported(ISTIO_TCP_SENT), W), legend: SERVICE_LEGEND }],
         })
         .timeseries({
             title: "TCP bytes received by destination service",
             description: "istio_tcp_received_bytes_total: bytes the service received on TCP connections.",
             unit: "Bps",
-            queries: [{ expr: sumBy(BY_DESTINATION_SERVICE, rate(sel(ISTIO_TCP_RECEIVED, [DESTINATION]), W)), legend: SERVICE_LEGEND }],
+            queries: [{ expr: sumEach(BY_DESTINATION_SERVICE, reported(ISTIO_TCP_RECEIVED), W), legend: SERVICE_LEGEND }],
         });
     return board.build();
 }
@@ -291,7 +298,7 @@ function gatewayOverview(model: ObservabilityModel, uid: string): dashboard.Dash
         model,
         uid,
         DASHBOARD_TITLES.gateway,
-        "Kong 3.x prometheus plugin metrics from the status listener's /metrics (status_code_metrics, latency_metrics, bandwidth_metrics and upstream_health_metrics enabled).",
+        "Kong 3.9 prometheus plugin metrics from the status listener's /metrics (status_code_metrics, latency_metrics and bandwidth_metrics). No upstream-health panels: the gateway declares no Kong upstreams (each Kong service points at its mesh DNS name and Envoy balances), so kong_upstream_target_health has no series.",
         ["kong", "gateway"],
     );
     board
@@ -334,24 +341,12 @@ function gatewayOverview(model: ObservabilityModel, uid: string): dashboard.Dash
         });
     }
     board
-        .row("Bandwidth and health")
+        .row("Bandwidth and datastore")
         .timeseries({
             title: "Bandwidth by service and direction",
             description: "kong_bandwidth_bytes: ingress (requests) and egress (responses).",
             unit: "Bps",
             queries: [{ expr: sumBy(["service", "direction"], rate(sel(KONG_BANDWIDTH), W)), legend: "{{service}} {{direction}}" }],
-        })
-        .timeseries({
-            title: "Upstream targets not healthy",
-            description: "Targets whose health state is unhealthy or dns_error (1 while in that state).",
-            unit: "short",
-            queries: [{ expr: sumBy(["upstream", "target", "state"], sel(KONG_TARGET_HEALTH, [["state", "=~", anyOf(["unhealthy", "dns_error"])]])), legend: "{{upstream}} {{target}} {{state}}" }],
-        })
-        .stat({
-            title: "Healthy upstream targets",
-            description: "Targets in state healthy (targets with health checks off are not counted).",
-            unit: "short",
-            queries: [{ expr: sumBy([], sel(KONG_TARGET_HEALTH, [["state", "=", "healthy"]])), legend: "healthy" }],
         })
         .stat({
             title: "Datastore reachable",
@@ -416,8 +411,10 @@ function eventsOverview(model: ObservabilityModel, uid: string, topics: readonly
     return board.build();
 }
 
-function serviceBoard(model: ObservabilityModel, uid: string, svc: ServiceSpec): dashboard.Dashboard {
-    const inbound = meshInbound(svc);
+function serviceBoard(model: ObservabilityModel, uid: string, svc: ServiceSpec, reporting: Reporting): dashboard.Dashboard {
+    const inbound = meshInbound(svc, reporting);
+    const hasSidecar = reporting.reporterOf(svc) === "destination";
+    const side = hasSidecar ? "server side" : "callers' side: it has no sidecar";
     const slo = svc.slo;
     const board = new Board(
         model,
@@ -428,7 +425,7 @@ function serviceBoard(model: ObservabilityModel, uid: string, svc: ServiceSpec):
     );
     if (svc.protocol === "tcp") {
         board
-            .row("Through the mesh (TCP, server side)")
+            .row(`Through the mesh (TCP, ${side})`)
             .timeseries({
                 title: "Connections opened by caller",
                 description: "TCP connections per second received by the service's sidecar.",
@@ -451,8 +448,9 @@ function serviceBoard(model: ObservabilityModel, uid: string, svc: ServiceSpec):
                     { expr: sumBy([], rate(sel(ISTIO_TCP_SENT, inbound), W)), legend: "sent" },
                     { expr: sumBy([], rate(sel(ISTIO_TCP_RECEIVED, inbound), W)), legend: "received" },
                 ],
-            })
-            .stat({
+            });
+        if (hasSidecar) {
+            board.stat({
                 title: "Mutual TLS share of connections",
                 description: "Share of connections that arrived over Istio mutual TLS.",
                 unit: "percentunit",
@@ -460,12 +458,13 @@ function serviceBoard(model: ObservabilityModel, uid: string, svc: ServiceSpec):
                 max: 1,
                 queries: [{ expr: ratio(sel(ISTIO_TCP_OPENED, [...inbound, MUTUAL_TLS]), sel(ISTIO_TCP_OPENED, inbound), [], W), legend: "mTLS" }],
             });
+        }
         return board.build();
     }
     const requests = sel(ISTIO_REQUESTS, inbound);
     const buckets = sel(ISTIO_DURATION_BUCKET, inbound);
     board
-        .row("Through the mesh (server side)")
+        .row(`Through the mesh (${side})`)
         .timeseries({
             title: "Request rate by caller",
             description: "Requests per second received by the service's sidecar, by calling workload (unknown: from outside the mesh).",
@@ -490,8 +489,10 @@ function serviceBoard(model: ObservabilityModel, uid: string, svc: ServiceSpec):
                 { expr: quantile(0.95, buckets, [], W), legend: "p95" },
                 { expr: quantile(0.99, buckets, [], W), legend: "p99" },
             ],
-        })
-        .stat({
+        });
+    // Only a destination sidecar knows how a connection arrived; a service without one has no mTLS to show.
+    if (hasSidecar) {
+        board.stat({
             title: "Mutual TLS share",
             description: "Share of requests that arrived over Istio mutual TLS.",
             unit: "percentunit",
@@ -499,6 +500,7 @@ function serviceBoard(model: ObservabilityModel, uid: string, svc: ServiceSpec):
             max: 1,
             queries: [{ expr: ratio(sel(ISTIO_REQUESTS, [...inbound, MUTUAL_TLS]), requests, [], W), legend: "mTLS" }],
         });
+    }
     if (svc.gateway) {
         const kong = kongService(svc);
         const kongRequests = sel(KONG_REQUESTS, kong);
@@ -560,14 +562,14 @@ export function checkTopics(topics: readonly string[]): void {
  * `topics` are the Kafka topic names of the topic catalog (the Event-Driven Architecture dashboard and the Kafka
  * alerts filter on them; an empty list means every non-internal topic).
  */
-export function buildDashboards(model: ObservabilityModel, catalog: Catalog, topics: readonly string[]): BuiltDashboard[] {
+export function buildDashboards(model: ObservabilityModel, catalog: Catalog, topics: readonly string[], reporting: Reporting = WORKLOAD_REPORTING): BuiltDashboard[] {
     checkTopics(topics);
     const prefix = model.grafana.dashboardUidPrefix;
     const entries: { key: string; title: string; build: (uid: string) => dashboard.Dashboard }[] = [
-        { key: DASHBOARD_KEYS.mesh, title: DASHBOARD_TITLES.mesh, build: (uid) => meshOverview(model, uid) },
+        { key: DASHBOARD_KEYS.mesh, title: DASHBOARD_TITLES.mesh, build: (uid) => meshOverview(model, uid, catalog, reporting) },
         { key: DASHBOARD_KEYS.gateway, title: DASHBOARD_TITLES.gateway, build: (uid) => gatewayOverview(model, uid) },
         { key: DASHBOARD_KEYS.events, title: DASHBOARD_TITLES.events, build: (uid) => eventsOverview(model, uid, topics) },
-        ...catalog.services.map((svc) => ({ key: serviceDashboardKey(svc), title: serviceDashboardTitle(svc), build: (uid: string) => serviceBoard(model, uid, svc) })),
+        ...catalog.services.map((svc) => ({ key: serviceDashboardKey(svc), title: serviceDashboardTitle(svc), build: (uid: string) => serviceBoard(model, uid, svc, reporting) })),
     ];
     const built = entries.map(({ key, title, build }) => {
         const uid = dashboardUid(prefix, key);
@@ -596,8 +598,8 @@ export interface RenderedDashboard {
 }
 
 /** For the offline plan: each dashboard's JSON, ready to write to a file. */
-export function renderDashboards(model: ObservabilityModel, catalog: Catalog, topics: readonly string[]): RenderedDashboard[] {
-    return buildDashboards(model, catalog, topics).map((b) => ({
+export function renderDashboards(model: ObservabilityModel, catalog: Catalog, topics: readonly string[], reporting: Reporting = WORKLOAD_REPORTING): RenderedDashboard[] {
+    return buildDashboards(model, catalog, topics, reporting).map((b) => ({
         uid: b.uid,
         title: b.title,
         url: b.url,

@@ -6,7 +6,7 @@ import { ObservabilityModel } from "../../model/observability";
 import { Manifest } from "../../model/wellknown";
 import { buildDashboards } from "./dashboards";
 import { buildMonitors, scrapeJobs } from "./monitors";
-import { namespaceReporting } from "./reporting";
+import { WORKLOAD_REPORTING } from "./reporting";
 import { buildRules } from "./rules";
 
 export { buildDashboards, renderDashboards, dashboardUid, dashboardUrl, DASHBOARD_TITLES } from "./dashboards";
@@ -54,7 +54,7 @@ export class Observability extends pulumi.ComponentResource {
         // Build everything first: a bad topic or namespace list throws before any resource is declared.
         const dashboards = buildDashboards(model, catalog, args.topics);
         const monitors = buildMonitors(model, catalog);
-        const rules = buildRules({ model, catalog, strictNamespaces: args.strictNamespaces, topics: args.topics, reporting: namespaceReporting(catalog), scrapeJobs: scrapeJobs(monitors) });
+        const rules = buildRules({ model, catalog, strictNamespaces: args.strictNamespaces, topics: args.topics, reporting: WORKLOAD_REPORTING, scrapeJobs: scrapeJobs(monitors) });
         const manifests: Manifest[] = [...monitors, ...rules];
 
         const folderUid = model.grafana.manage ? this.grafanaDashboards(name, dashboards, args.grafanaAuth) : pulumi.output(model.grafana.folderUid);

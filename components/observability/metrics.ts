@@ -11,7 +11,7 @@ export type MetricKind = "counter" | "gauge" | "histogram_bucket";
 export interface MetricSource {
     readonly kind: MetricKind;
     /** Who exposes it. */
-    readonly exporter: "istio" | "kong" | "kafka_exporter";
+    readonly exporter: "istio" | "kong" | "kafka_exporter" | "prometheus";
     /** Upstream document or source file that defines the name and labels. */
     readonly source: string;
     /** Labels a query may match on (as documented upstream). */
@@ -21,7 +21,8 @@ export interface MetricSource {
 
 const ISTIO_DOC = "Istio Standard Metrics, https://istio.io/latest/docs/reference/config/metrics/ (istio/istio.io content/en/docs/reference/config/metrics/index.md)";
 const KONG_SRC =
-    "Kong Gateway 3.x prometheus plugin, kong/plugins/prometheus/exporter.lua (metric prefix kong_) and schema.lua (status_code_metrics, latency_metrics, bandwidth_metrics, upstream_health_metrics must be true); https://developer.konghq.com/plugins/prometheus/";
+    "Kong Gateway 3.9.3 prometheus plugin, kong/plugins/prometheus/exporter.lua at tag 3.9.3 (init(): prefix kong_, http_requests_total {service, route, code, source, workspace, consumer}, kong_latency_ms/upstream_latency_ms/request_latency_ms {service, route, workspace}, bandwidth_bytes {service, route, direction, workspace, consumer}, upstream_target_health, datastore_reachable) and schema.lua (status_code_metrics, latency_metrics, bandwidth_metrics, upstream_health_metrics must be true)";
+const PROMETHEUS_SRC = "Prometheus docs, Jobs and instances: \"Automatically generated labels and time series\" (up{job, instance}), docs/concepts/jobs_instances.md";
 const KAFKA_EXPORTER_SRC = "kafka_exporter README, Metrics section, https://github.com/danielqsj/kafka_exporter#metrics";
 
 /** Labels of Istio's standard metrics common to HTTP and TCP (istio.io "Labels"). */
@@ -53,9 +54,12 @@ const ISTIO_LABELS = [
 /** Labels present only on HTTP/gRPC request metrics. */
 const ISTIO_HTTP_LABELS = [...ISTIO_LABELS, "response_code", "grpc_response_status"] as const;
 
-const KONG_SERVICE_ROUTE = ["service", "route"] as const;
+const KONG_SERVICE_ROUTE = ["service", "route", "workspace"] as const;
 
 export const METRICS: Readonly<Record<string, MetricSource>> = {
+    // Prometheus itself, per scrape target (the meta-alerts)
+    up: { kind: "gauge", exporter: "prometheus", source: PROMETHEUS_SRC, labels: ["job", "instance"], help: "1 when the target's last scrape succeeded, 0 when it failed" },
+
     // Istio (reported by every sidecar's Envoy; scraped from /stats/prometheus on http-envoy-prom 15090)
     istio_requests_total: { kind: "counter", exporter: "istio", source: ISTIO_DOC, labels: ISTIO_HTTP_LABELS, help: "Request Count: every HTTP/HTTP2/gRPC request handled by a proxy" },
     istio_request_duration_milliseconds_bucket: {
@@ -105,13 +109,6 @@ export const METRICS: Readonly<Record<string, MetricSource>> = {
         source: KONG_SRC,
         labels: [...KONG_SERVICE_ROUTE, "direction", "consumer"],
         help: "Bandwidth (ingress/egress) in bytes per service/route (bandwidth_metrics)",
-    },
-    kong_upstream_target_health: {
-        kind: "gauge",
-        exporter: "kong",
-        source: KONG_SRC,
-        labels: ["upstream", "target", "address", "state", "subsystem"],
-        help: "1 for the current state (healthchecks_off|healthy|unhealthy|dns_error) of each upstream target (upstream_health_metrics)",
     },
     kong_datastore_reachable: { kind: "gauge", exporter: "kong", source: KONG_SRC, labels: [], help: "1 when the node reaches its database, 0 when not (always exported)" },
 

@@ -47,6 +47,24 @@ export const KONG_METRICS_PATH = "/metrics";
 
 export const MONITOR_NAMES = { istiod: "istiod", envoy: "envoy-sidecars", kong: "kong-gateway" } as const;
 
+/**
+ * The `job` label of each monitor's targets: the monitor's own name, set by a relabeling so that the meta-alerts
+ * (`up == 0`, `absent(up{job=...})`) know it without depending on the operator's defaults. prometheus-operator
+ * (pkg/prometheus/promcfg.go, v0.85.0) first sets `job` itself (a ServiceMonitor: the Service's name or its jobLabel
+ * value; a PodMonitor: `<namespace>/<name>`) and appends the endpoint's own `relabelings` after that, so ours wins.
+ */
+export function jobRelabeling(job: string): Record<string, unknown> {
+    return { action: "replace", targetLabel: "job", replacement: job };
+}
+
+/** Every scrape job this program configures (the meta-alerts cover each). */
+export function scrapeJobs(manifests: readonly Manifest[]): string[] {
+    return manifests
+        .filter((m) => m.kind === "ServiceMonitor" || m.kind === "PodMonitor")
+        .map((m) => m.metadata.name)
+        .sort();
+}
+
 /** Istio's documented way for Prometheus to scrape workloads behind STRICT sidecars (files written by its own sidecar). */
 function kongTls(model: ObservabilityModel): Record<string, unknown> {
     if (model.prometheus.kongScrapeTls === "plaintext") {
@@ -80,7 +98,7 @@ export function buildMonitors(model: ObservabilityModel, catalog: Catalog): Mani
                 jobLabel: "istio",
                 namespaceSelector: { matchNames: [MESH_ROOT_NAMESPACE] },
                 selector: { matchLabels: { ...ISTIOD_SERVICE_SELECTOR } },
-                endpoints: [{ port: ISTIOD_MONITORING_PORT_NAME, path: "/metrics", interval: scrapeInterval }],
+                endpoints: [{ port: ISTIOD_MONITORING_PORT_NAME, path: "/metrics", interval: scrapeInterval, relabelings: [jobRelabeling(MONITOR_NAMES.istiod)] }],
             },
         },
         {
@@ -96,7 +114,7 @@ export function buildMonitors(model: ObservabilityModel, catalog: Catalog): Mani
                         path: ENVOY_STATS_PATH,
                         interval: scrapeInterval,
                         // Only the sidecar: an application container never declares http-envoy-prom, but be explicit.
-                        relabelings: [{ action: "keep", sourceLabels: ["__meta_kubernetes_pod_container_name"], regex: "istio-proxy" }],
+                        relabelings: [{ action: "keep", sourceLabels: ["__meta_kubernetes_pod_container_name"], regex: "istio-proxy" }, jobRelabeling(MONITOR_NAMES.envoy)],
                     },
                 ],
             },
@@ -108,7 +126,7 @@ export function buildMonitors(model: ObservabilityModel, catalog: Catalog): Mani
             spec: {
                 namespaceSelector: { matchNames: [GATEWAY.namespace] },
                 selector: { matchLabels: { ...KONG_SERVICE_SELECTOR } },
-                endpoints: [{ port: KONG_STATUS_PORT_NAME, path: KONG_METRICS_PATH, interval: scrapeInterval, ...kongTls(model) }],
+                endpoints: [{ port: KONG_STATUS_PORT_NAME, path: KONG_METRICS_PATH, interval: scrapeInterval, relabelings: [jobRelabeling(MONITOR_NAMES.kong)], ...kongTls(model) }],
             },
         },
     ];

@@ -5,10 +5,18 @@ import { Matcher, anyOf, quantile, rate, ratio, sel, sumBy } from "./promql";
 /**
  * The selectors dashboards and alert rules share, so a panel and the alert beside it always measure the same thing.
  *
- * Mesh traffic is read with `reporter="destination"` only: every request between two sidecars is reported twice
- * (once by the client's proxy, once by the server's), and only the server side sees requests from outside the mesh
- * and knows the connection's `connection_security_policy`.
+ * Every request between two sidecars is reported twice (once by the client's proxy, `reporter="source"`, once by
+ * the server's, `reporter="destination"`). A service is read where it is reported: at its own sidecar when it has
+ * one (which also sees callers from outside the mesh and knows `connection_security_policy`), otherwise at its
+ * callers' sidecars (`reporter="source"`; a workload without a sidecar reports nothing itself).
  */
+
+export type Reporter = "destination" | "source";
+
+/** Which side reports each service's traffic; derived from the workload model (who has a sidecar). */
+export interface Reporting {
+    reporterOf(svc: ServiceSpec): Reporter;
+}
 
 export const ISTIO_REQUESTS = "istio_requests_total";
 export const ISTIO_DURATION_BUCKET = "istio_request_duration_milliseconds_bucket";
@@ -22,10 +30,14 @@ export const KONG_LATENCY_BUCKET = "kong_kong_latency_ms_bucket";
 export const KONG_UPSTREAM_LATENCY_BUCKET = "kong_upstream_latency_ms_bucket";
 export const KONG_REQUEST_LATENCY_BUCKET = "kong_request_latency_ms_bucket";
 export const KONG_BANDWIDTH = "kong_bandwidth_bytes";
-export const KONG_TARGET_HEALTH = "kong_upstream_target_health";
 export const KONG_DATASTORE_REACHABLE = "kong_datastore_reachable";
 
 export const DESTINATION: Matcher = ["reporter", "=", "destination"];
+export const SOURCE: Matcher = ["reporter", "=", "source"];
+
+export function reporterMatcher(reporter: Reporter): Matcher {
+    return reporter === "destination" ? DESTINATION : SOURCE;
+}
 export const MUTUAL_TLS: Matcher = ["connection_security_policy", "=", "mutual_tls"];
 export const NOT_MUTUAL_TLS: Matcher = ["connection_security_policy", "!=", "mutual_tls"];
 /** Per destination service, as the overview groups it. */
@@ -34,9 +46,9 @@ export const BY_DESTINATION_SERVICE = ["destination_service_namespace", "destina
 /** gRPC status codes that mean the server failed (UNKNOWN, DEADLINE_EXCEEDED, UNIMPLEMENTED, INTERNAL, UNAVAILABLE, DATA_LOSS). */
 export const GRPC_SERVER_ERRORS = ["2", "4", "12", "13", "14", "15"];
 
-/** Requests the service's own sidecar received. */
-export function meshInbound(svc: ServiceSpec): Matcher[] {
-    return [DESTINATION, ["destination_service_name", "=", svc.name], ["destination_service_namespace", "=", svc.namespace]];
+/** Requests to the service, as reported by its own sidecar or else by its callers' sidecars. */
+export function meshInbound(svc: ServiceSpec, reporting: Reporting): Matcher[] {
+    return [reporterMatcher(reporting.reporterOf(svc)), ["destination_service_name", "=", svc.name], ["destination_service_namespace", "=", svc.namespace]];
 }
 
 /** What counts as a failed request for the service: 5xx for HTTP, server-side gRPC statuses for gRPC. */
@@ -61,19 +73,22 @@ export function kongService(svc: ServiceSpec): Matcher[] {
 
 export const KONG_5XX: Matcher = ["code", "=~", "5.."];
 
-export function meshErrorRatio(svc: ServiceSpec, window: string): string {
-    const inbound = meshInbound(svc);
+export function meshErrorRatio(svc: ServiceSpec, reporting: Reporting, window: string): string {
+    const inbound = meshInbound(svc, reporting);
     return ratio(sel(ISTIO_REQUESTS, [...inbound, meshErrorMatcher(svc)]), sel(ISTIO_REQUESTS, inbound), [], window);
 }
 
-export function meshP99(svc: ServiceSpec, window: string): string {
-    return quantile(0.99, sel(ISTIO_DURATION_BUCKET, meshInbound(svc)), [], window);
+export function meshP99(svc: ServiceSpec, reporting: Reporting, window: string): string {
+    return quantile(0.99, sel(ISTIO_DURATION_BUCKET, meshInbound(svc, reporting)), [], window);
 }
 
-export function tcpFailureRatio(svc: ServiceSpec, window: string): string {
-    const inbound = meshInbound(svc);
+export function tcpFailureRatio(svc: ServiceSpec, reporting: Reporting, window: string): string {
+    const inbound = meshInbound(svc, reporting);
     return ratio(sel(ISTIO_TCP_CLOSED, [...inbound, TCP_FAILED]), sel(ISTIO_TCP_CLOSED, inbound), [], window);
 }
+
+/** The `+Inf` bucket counts every observation: the traffic behind a latency quantile. */
+export const ALL_OBSERVATIONS: Matcher = ["le", "=", "+Inf"];
 
 /** Kafka selectors: platform topics only (or every non-internal topic when no topic list is given). */
 export function topicMatcher(topics: readonly string[]): Matcher {
@@ -96,4 +111,29 @@ export function consumerLag(m: KafkaExporterMetrics, topics: readonly string[]):
 
 export function underReplicated(m: KafkaExporterMetrics, topics: readonly string[]): string {
     return sumBy(["topic"], sel(m.underReplicatedPartitions, [topicMatcher(topics)]));
+}
+
+/**
+ * Selectors covering every service where it is reported: `reporter="destination"` (services with a sidecar) and,
+ * when some services have none, `reporter="source"` restricted to those services.
+ */
+export function reportedSelectors(metric: string, extra: readonly Matcher[], services: readonly ServiceSpec[], reporting: Reporting): string[] {
+    const bySource = services.filter((s) => reporting.reporterOf(s) === "source");
+    const selectors = [sel(metric, [DESTINATION, ...extra])];
+    if (bySource.length > 0) {
+        selectors.push(
+            sel(metric, [SOURCE, ["destination_service_name", "=~", anyOf(bySource.map((s) => s.name))], ["destination_service_namespace", "=~", anyOf(bySource.map((s) => s.namespace))], ...extra]),
+        );
+    }
+    return selectors;
+}
+
+/** `sum by (...) (rate(a[w])) or sum by (...) (rate(b[w]))`: the two sides never share a destination service. */
+export function sumEach(by: readonly string[], selectors: readonly string[], window: string): string {
+    return selectors.map((s) => sumBy(by, rate(s, window))).join(" or ");
+}
+
+/** `histogram_quantile(q, <sumEach by le and labels>)`. */
+export function quantileEach(q: number, selectors: readonly string[], by: readonly string[], window: string): string {
+    return `histogram_quantile(${q}, ${sumEach(["le", ...by], selectors, window)})`;
 }

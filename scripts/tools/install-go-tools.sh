@@ -3,10 +3,11 @@
 #   actionlint  (workflow linter, issue 7)
 #   istioctl    (istioctl analyze --use-kube=false, issue 6)
 #   kube-score  (workload linter, issue 6; kube-linter is not served by the module proxy)
+#   promtool    (promtool check rules / test rules over the plan's PrometheusRules, issue 15)
 #   cyclonus    (netpol-flows: the connectivity contract's NetworkPolicy engine, issue 12)
 # and links them into $TOOLS_BIN_DIR (default ~/.cache/254carbon/bin).
 #
-# Usage: scripts/tools/install-go-tools.sh [actionlint|istioctl|kube-score|cyclonus ...]
+# Usage: scripts/tools/install-go-tools.sh [actionlint|istioctl|kube-score|cyclonus|promtool ...]
 #        (no argument: all of them). Then: export PATH="$(scripts/tools/env.sh --bin):$PATH"
 # Cold build times on 2 cores are in scripts/tools/README.md (istioctl is the long one).
 set -euo pipefail
@@ -72,6 +73,25 @@ build_kube_score() {
     "-X main.version=${KUBE_SCORE_VERSION#v} -X main.commit=go-module -X main.date=unknown"
 }
 
+# Upstream's release build (.promu.yml) adds the tags netgo (implied by CGO_ENABLED=0) and
+# builtinassets (the web UI's assets, only the prometheus binary serves them): none of them
+# changes promtool. The replaces loop is a guard: v0.316.0's go.mod has none today.
+build_promtool() {
+  local -a repl=()
+  local old new lines
+  lines="$(t_upstream_replaces "$PROMETHEUS_MODULE" "$PROMETHEUS_MODULE_VERSION")" || t_die "cannot read the replaces of $PROMETHEUS_MODULE@$PROMETHEUS_MODULE_VERSION"
+  while read -r old new; do
+    [[ -z "$old" ]] && continue
+    [[ "$new" == .* || "$new" == /* ]] && t_die "prometheus go.mod has a local replace $old => $new; cannot repeat it"
+    repl+=("$old=$new")
+  done <<<"$lines"
+  local v=github.com/prometheus/common/version
+  t_go_build "$1/promtool" "$PROMETHEUS_MODULE" "$PROMETHEUS_MODULE_VERSION" \
+    "$PROMETHEUS_MODULE/cmd/promtool" \
+    "-X $v.Version=$PROMETHEUS_VERSION -X $v.Revision=go-module-$PROMETHEUS_MODULE_VERSION -X $v.Branch=release -X $v.BuildUser=254carbon -X $v.BuildDate=unknown" \
+    ${repl[@]+"${repl[@]}"}
+}
+
 # netpol-flows is our own main (scripts/tools/netpol-flows/main.go) calling cyclonus's NetworkPolicy
 # simulator (pkg/matcher): cyclonus's CLI only prints tables, the contract needs verdicts with the deciding
 # policies as JSON. Built in a temp module that requires cyclonus at the pinned version; the cache key
@@ -98,7 +118,7 @@ build_cyclonus() {
 main() {
   t_require_go
   local -a tools=("$@")
-  [[ ${#tools[@]} -gt 0 ]] || tools=(actionlint kube-score istioctl cyclonus)
+  [[ ${#tools[@]} -gt 0 ]] || tools=(actionlint kube-score promtool istioctl cyclonus)
   local total_start tool
   total_start=$(date +%s)
   for tool in "${tools[@]}"; do
@@ -106,11 +126,12 @@ main() {
       actionlint) t_install actionlint "$ACTIONLINT_VERSION" actionlint build_actionlint ;;
       istioctl) t_install istioctl "$ISTIO_LABEL" istioctl build_istioctl ;;
       kube-score) t_install kube-score "$KUBE_SCORE_VERSION" kube-score build_kube_score ;;
+      promtool) t_install promtool "$PROMETHEUS_VERSION" promtool build_promtool ;;
       cyclonus) t_install cyclonus "$(cyclonus_label)" netpol-flows build_cyclonus ;;
       kube-linter)
         t_die "kube-linter cannot be built here: the Go module proxy refuses golang.stackrox.io/kube-linter (403 'This module version is not available'); use kube-score"
         ;;
-      *) t_die "unknown tool '$tool' (known: actionlint istioctl kube-score cyclonus)" ;;
+      *) t_die "unknown tool '$tool' (known: actionlint istioctl kube-score promtool cyclonus)" ;;
     esac
   done
   t_log "done in $(($(date +%s) - total_start))s; binaries in $TOOLS_BIN_DIR:"

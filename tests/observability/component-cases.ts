@@ -114,9 +114,10 @@ export function defineComponentTests(stack: string, config: unknown, strict: rea
         it("scrapes istiod's http-monitoring port, Envoy's /stats/prometheus and Kong's status /metrics", async () => {
             const { resources, model } = await declared;
             const [istiod, kong] = ["istiod", "kong-gateway"].map((n) => cr(resources, "ServiceMonitor").find((r) => (r.inputs.metadata as { name: string }).name === n)!);
-            expect(spec<{ endpoints: Endpoint[] }>(istiod).endpoints).toEqual([{ port: "http-monitoring", path: "/metrics", interval: model.prometheus.scrapeInterval }]);
+            const job = (name: string) => ({ relabelings: [{ action: "replace", targetLabel: "job", replacement: name }] });
+            expect(spec<{ endpoints: Endpoint[] }>(istiod).endpoints).toEqual([{ port: "http-monitoring", path: "/metrics", interval: model.prometheus.scrapeInterval, ...job("istiod") }]);
             expect(spec<{ namespaceSelector: unknown }>(istiod).namespaceSelector).toEqual({ matchNames: ["istio-system"] });
-            const kongEndpoint = { port: "status", path: "/metrics", interval: model.prometheus.scrapeInterval };
+            const kongEndpoint = { port: "status", path: "/metrics", interval: model.prometheus.scrapeInterval, ...job("kong-gateway") };
         if (model.prometheus.kongScrapeTls === "plaintext") {
             expect(spec<{ endpoints: Endpoint[] }>(kong).endpoints).toEqual([kongEndpoint]);
         } else {
@@ -139,19 +140,29 @@ export function defineComponentTests(stack: string, config: unknown, strict: rea
         });
 
         it("alerts on every catalog service's SLO", async () => {
-            const { resources } = await declared;
+            const { resources, model } = await declared;
             const rule = cr(resources, "PrometheusRule").find((r) => (r.inputs.metadata as { name: string }).name === "service-slos")!;
             const groups = spec<{ groups: RuleGroup[] }>(rule).groups;
             for (const svc of catalog.services) {
                 const rules = groups.flatMap((g) => g.rules).filter((r) => r.labels.service === svc.name);
-                if (svc.protocol === "tcp") {
+                const guard = svc.protocol === "tcp" ? model.alerts.minConnectionsPerSecond : model.alerts.minRequestsPerSecond;
+                if (svc.name === GATEWAY.proxyService) {
+                    // Kong terminates the proxy's TLS itself: its SLO comes from Kong's own metrics, not Istio's.
+                    expect(rules.map((r) => r.alert), svc.name).toEqual(["GatewayErrorRatioHigh", "GatewayP99LatencyHigh"]);
+                    expect(rules.every((r) => !r.expr.includes("istio_"))).toBe(true);
+                    expect(rules[0].expr).toContain('kong_http_requests_total{code=~"5.."}');
+                    expect(rules[1].expr).toContain("kong_request_latency_ms_bucket");
+                } else if (svc.protocol === "tcp") {
                     expect(rules.map((r) => r.alert), svc.name).toEqual(["ServiceConnectionFailureRatioHigh"]);
-                    expect(rules[0].expr).toContain(`> ${svc.slo.maxErrorRatio}`);
+                    expect(rules[0].expr).toContain(`> ${svc.slo.maxErrorRatio}) and (`);
                 } else {
                     expect(rules.map((r) => r.alert), svc.name).toEqual(["ServiceErrorRatioHigh", "ServiceP99LatencyHigh"]);
-                    expect(rules[0].expr.endsWith(`> ${svc.slo.maxErrorRatio}`)).toBe(true);
-                    expect(rules[1].expr.endsWith(`> ${svc.slo.p99LatencyMs}`)).toBe(true);
+                    expect(rules[0].expr).toContain(`> ${svc.slo.maxErrorRatio}) and (`);
+                    expect(rules[1].expr).toContain(`> ${svc.slo.p99LatencyMs}) and (`);
                     expect(rules[0].expr).toContain(`destination_service_name="${svc.name}"`);
+                }
+                for (const r of rules) {
+                    expect(r.expr.endsWith(`> ${guard})`), `${svc.name} ${r.alert}: minimum-traffic guard`).toBe(true);
                 }
             }
         });

@@ -17,6 +17,7 @@ describe("service-integration:observability", () => {
         const m = parseModel(DEV_CONFIG);
         expect(m.grafana).toEqual({
             url: "http://grafana.monitoring.svc.cluster.local:3000",
+            manage: true,
             folderTitle: "254Carbon Service Integration (dev)",
             folderUid: "si-dev",
             datasourceUid: "prometheus",

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { buildDashboards, dashboardUid, DASHBOARD_TITLES, renderDashboards } from "../../components/observability/dashboards";
+import { WORKLOAD_REPORTING } from "../../components/observability/reporting";
 import { dataPanels, shipped, targetsOf } from "./promql-check";
 import { DEV_CONFIG, PROD_CONFIG, SEED_TOPICS, loadCatalog, parseModel } from "./fixtures";
 
@@ -55,7 +56,11 @@ describe.each([
         }
     });
 
-    it("reads mesh traffic at the server side only, so nothing is counted twice", () => {
+    it("reads each service where it is reported: its own sidecar, or its callers' for services without one", () => {
+        const reporting = WORKLOAD_REPORTING;
+        const bySource = new Set(catalog.services.filter((s) => reporting.reporterOf(s) === "source").map((s) => s.name));
+        expect(bySource.size, "the default catalog has sidecar-less services (Kiali, Jaeger)").toBeGreaterThan(0);
+        let sourceSelectors = 0;
         for (const d of built) {
             for (const p of dataPanels(shipped(d))) {
                 for (const t of targetsOf(p)) {
@@ -64,11 +69,33 @@ describe.each([
                         const selectors = expr.match(/istio_[a-z_]+\{[^}]*\}/g) ?? [];
                         expect(selectors.length, `${d.title} / ${p.title}`).toBeGreaterThan(0);
                         for (const s of selectors) {
-                            expect(s, `${d.title} / ${p.title}`).toContain('reporter="destination"');
+                            if (s.includes('reporter="source"')) {
+                                // Only for services that have no sidecar: a meshed service is counted once, at its own.
+                                const names = /destination_service_name(?:=~?)"([^"]*)"/.exec(s)![1].split("|");
+                                expect(names.every((n) => bySource.has(n)), `${d.title} / ${p.title}: ${s}`).toBe(true);
+                                sourceSelectors++;
+                            } else {
+                                expect(s, `${d.title} / ${p.title}`).toContain('reporter="destination"');
+                            }
                         }
                     }
                 }
             }
+        }
+        expect(sourceSelectors).toBeGreaterThan(0);
+    });
+
+    it("has panels only for entities that exist: no Kong upstream health (the gateway declares no upstreams)", () => {
+        const exprs = built.flatMap((d) => dataPanels(shipped(d)).flatMap((p) => targetsOf(p).map((t) => t.expr ?? "")));
+        expect(exprs.filter((e) => e.includes("kong_upstream_target_health"))).toEqual([]);
+    });
+
+    it("shows a sidecar-less service's traffic from its callers' side (Kiali, Jaeger)", () => {
+        for (const name of ["kiali", "jaeger"]) {
+            const d = built.find((b) => b.title === `Service: ${name}`)!;
+            const exprs = dataPanels(shipped(d)).flatMap((p) => targetsOf(p).map((t) => t.expr ?? "")).filter((e) => e.includes("istio_"));
+            expect(exprs.length).toBeGreaterThan(0);
+            expect(exprs.every((e) => e.includes('reporter="source"') && !e.includes('reporter="destination"')), name).toBe(true);
         }
     });
 
@@ -132,5 +159,21 @@ describe("dashboard uids and the offline plan", () => {
     it("rejects a topic list with a name Kafka would refuse", () => {
         const model = parseModel(DEV_CONFIG);
         expect(() => buildDashboards(model, catalog, ["ok", "not a topic"])).toThrow(/topics\[1\].*not a Kafka topic name/);
+    });
+});
+
+describe("reporter per service, from the workload model", () => {
+    it("reads a service whose pods opt out of the sidecar from its callers' side, and the others at their own sidecar", async () => {
+        const { testedServiceGroups } = await import("../../components/observability/rules");
+        const { buildMonitors, scrapeJobs } = await import("../../components/observability/monitors");
+        const model = parseModel(DEV_CONFIG);
+        const optedOut = { ...catalog, services: catalog.services.map((s) => (s.name === "kong-postgres" ? { ...s, sidecar: false } : s)) };
+        const inputs = { model, catalog: optedOut, strictNamespaces: [], topics: SEED_TOPICS, reporting: WORKLOAD_REPORTING, scrapeJobs: scrapeJobs(buildMonitors(model, optedOut)) };
+        const exprOf = (name: string) => testedServiceGroups(inputs).find((g) => g.name.endsWith(`.${name}`))!.alerts[0].rule.expr;
+        expect(exprOf("kong-postgres")).toContain('reporter="source"');
+        expect(exprOf("kong-postgres")).not.toContain('reporter="destination"');
+        expect(exprOf("scheduler")).toContain('reporter="destination"');
+        const mesh = buildDashboards(model, optedOut, SEED_TOPICS)[0];
+        expect(mesh.configJson).toMatch(/reporter=\\"source\\", destination_service_name=~\\"[^"]*kong-postgres/);
     });
 });

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { buildDashboards } from "../../components/observability/dashboards";
 import { METRICS } from "../../components/observability/metrics";
-import { buildPlatformRuleGroups, buildServiceRuleGroups } from "../../components/observability/rules";
+import { buildMonitors, scrapeJobs } from "../../components/observability/monitors";
+import { WORKLOAD_REPORTING } from "../../components/observability/reporting";
+import { buildPlatformRuleGroups, buildServiceRuleGroups, RuleInputs } from "../../components/observability/rules";
 import { DEV_CONFIG, DEV_STRICT, PROD_CONFIG, PROD_STRICT, SEED_TOPICS, loadCatalog, parseModel } from "./fixtures";
 import { Located, analyze, dashboardQueries, failuresOf, ruleQueries, shipped, targetsOf } from "./promql-check";
 
@@ -9,10 +11,11 @@ const catalog = loadCatalog();
 
 function allQueries(config: unknown, strict: readonly string[]): Located[] {
     const model = parseModel(config);
+    const inputs: RuleInputs = { model, catalog, strictNamespaces: strict, topics: SEED_TOPICS, reporting: WORKLOAD_REPORTING, scrapeJobs: scrapeJobs(buildMonitors(model, catalog)) };
     return [
         ...buildDashboards(model, catalog, SEED_TOPICS).flatMap((d) => dashboardQueries(shipped(d))),
-        ...ruleQueries("PrometheusRule service-slos", buildServiceRuleGroups(model, catalog)),
-        ...ruleQueries("PrometheusRule platform", buildPlatformRuleGroups(model, catalog, strict, SEED_TOPICS)),
+        ...ruleQueries("PrometheusRule service-slos", buildServiceRuleGroups(inputs)),
+        ...ruleQueries("PrometheusRule platform", buildPlatformRuleGroups(inputs)),
     ];
 }
 
@@ -67,7 +70,7 @@ describe("the PromQL check", () => {
         const used = new Set(stacks.flatMap(([, qs]) => qs.flatMap((q) => analyze(q.expr).metrics)));
         expect([...Object.keys(METRICS)].filter((m) => !used.has(m))).toEqual([]);
         for (const [name, m] of Object.entries(METRICS)) {
-            expect(m.source, name).toMatch(/istio\.io|Kong|kafka_exporter/);
+            expect(m.source, name).toMatch(/istio\.io|Kong|kafka_exporter|Prometheus docs/);
         }
     });
 });
