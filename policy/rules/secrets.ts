@@ -119,7 +119,8 @@ export function secretShape(value: string, key: string | undefined): string | un
     if (PEM_PRIVATE_KEY.test(v)) {
         return "holds a PEM private key";
     }
-    if (/^[a-z][a-z0-9+.-]*:\/\/[^/@\s:]*:[^/@\s]+@/i.test(v) && !/:\/\/[^/@\s:]*:(\[redacted\]|\*+|\$\{[^}]+\})@/i.test(v)) {
+    const userinfo = /(?:^|[^A-Za-z0-9+.-])[a-z][a-z0-9+.-]*:\/\/[^/@\s:]*:([^/@\s]+)@/i.exec(v);
+    if (userinfo !== null && !isPlaceholder(decodeURIComponentSafe(userinfo[1]))) {
         return "holds a URL with a password in its user-info";
     }
     if (/^(bearer|basic|token|digest)\s+[A-Za-z0-9._~+/=-]{8,}$/i.test(v)) {
@@ -149,6 +150,14 @@ function embeddedDocument(value: string): unknown {
         return doc !== null && typeof doc === "object" ? doc : undefined;
     } catch {
         return undefined;
+    }
+}
+
+function decodeURIComponentSafe(text: string): string {
+    try {
+        return decodeURIComponent(text);
+    } catch {
+        return text;
     }
 }
 

@@ -31,6 +31,7 @@ describe("credential names and shapes the pack used to miss (issue 16), each nex
     // [what, values, path fragment of the one finding]
     const missed: [string, Record<string, unknown>, string][] = [
         ["a password inside a URL", { externalDatabase: { url: "postgres://kong:hunter2pass@db.internal:5432/kong" } }, "values.externalDatabase.url holds a URL with a password"],
+        ["a URL with a password inside a longer string", { env: { DATABASE: "DATABASE_URL=mysql://app:hunter2@db:3306/app" } }, "values.env.DATABASE holds a URL with a password"],
         ["an Authorization header", { proxy: { headers: { Authorization: "Bearer eyJhbGciOiJIUzI1NiJ9.e30.sig" } } }, "values.proxy.headers.Authorization holds an Authorization header credential"],
         ["a Basic header under a neutral key", { probe: { header: "Basic a29uZzpodW50ZXIy" } }, "values.probe.header holds an Authorization header credential"],
         ["pass", { smtp: { pass: SECRET } }, "values.smtp.pass is a credential-named key"],
@@ -56,7 +57,7 @@ describe("credential names and shapes the pack used to miss (issue 16), each nex
     });
 
     const passing: [string, Record<string, unknown>][] = [
-        ["the plan's placeholder [redacted]", { auth: { password: "[redacted]" }, jwtSecret: "[redacted]", url: "postgres://kong:[redacted]@db/kong" }],
+        ["the plan's placeholder [redacted]", { auth: { password: "[redacted]" }, jwtSecret: "[redacted]", url: "postgres://kong:[redacted]@db/kong", connectionUrl: "postgres://kong:%5Bredacted%5D@db/kong" }],
         ["variables and empty values", { db: { password: "${DB_PASSWORD}", pwd: "" }, args: ["--password=${PASSWORD}"] }],
         ["references to where a secret lives", { existingSecret: "kong", passwordSecretRef: { name: "x", key: "password" }, tokenFile: "/var/run/token", secretName: "tls", apiKeyRef: "dd" }],
         ["words that merely end in pass", { bypass: "true", compass: "north", proxy: { bypassList: "localhost" } }],
