@@ -32,15 +32,36 @@ function clusterSh(args: readonly string[], env: NodeJS.ProcessEnv): string {
     return r.stdout;
 }
 
+/**
+ * Ports of one control plane. Test files run in parallel processes, each with its own control plane: the ports
+ * are derived from the process id so two never collide (cluster.sh's defaults, 6443 etc., stay for people).
+ */
+function portsFor(pid: number): Record<string, string> {
+    const base = 20_000 + (pid % 1_500) * 8;
+    return {
+        CLUSTER_APISERVER_PORT: String(base),
+        CLUSTER_ETCD_PORT: String(base + 1), // and base + 2, the peer port
+        CLUSTER_KWOK_PORT: String(base + 3),
+        CLUSTER_CM_PORT: String(base + 4),
+        CLUSTER_SCHEDULER_PORT: String(base + 5),
+    };
+}
+
 /** Starts (or reuses) the control plane in `stateDir` and returns where its kubeconfigs are. */
 export function startControlPlane(stateDir: string, fresh = true): ControlPlane {
-    const env = { CLUSTER_STATE_DIR: stateDir };
+    const env = { CLUSTER_STATE_DIR: stateDir, ...portsFor(process.pid) };
+    fs.writeFileSync(path.join(stateDir, "ports.json"), JSON.stringify(env));
     clusterSh(["start", ...(fresh ? ["--fresh"] : [])], env);
-    return { stateDir, adminKubeconfig: path.join(stateDir, "admin.kubeconfig"), restrictedKubeconfig: path.join(stateDir, "restricted.kubeconfig"), server: "https://127.0.0.1:6443" };
+    return {
+        stateDir,
+        adminKubeconfig: path.join(stateDir, "admin.kubeconfig"),
+        restrictedKubeconfig: path.join(stateDir, "restricted.kubeconfig"),
+        server: `https://127.0.0.1:${env.CLUSTER_APISERVER_PORT}`,
+    };
 }
 
 export function stopControlPlane(cp: ControlPlane): void {
-    clusterSh(["stop"], { CLUSTER_STATE_DIR: cp.stateDir });
+    clusterSh(["stop"], JSON.parse(fs.readFileSync(path.join(cp.stateDir, "ports.json"), "utf8")) as Record<string, string>);
 }
 
 export interface KubectlResult {

@@ -29,8 +29,12 @@ function copyTrackedFiles(to: string): void {
 export class LocalStack {
     readonly ws: PulumiWorkspace;
 
+    private readonly server: string;
+
     constructor(tools: PulumiTools, passphrase: string, cp: ControlPlane, istioCharts: string) {
-        this.ws = new PulumiWorkspace(tools, passphrase);
+        this.server = cp.server;
+        // Only plugins installed into the workspace's PULUMI_HOME: never a pulumi-resource-kubernetes found on PATH.
+        this.ws = new PulumiWorkspace(tools, passphrase, { PULUMI_IGNORE_AMBIENT_PLUGINS: "true" });
         const dir = this.ws.projectDir;
         copyTrackedFiles(dir);
         fs.symlinkSync(path.join(REPO, "node_modules"), path.join(dir, "node_modules"));
@@ -51,6 +55,8 @@ export class LocalStack {
         await this.ws.run(["plugin", "install", "resource", "kubernetes", `v${PROVIDER_VERSION}`, "--file", kubernetesProviderBinary()]);
         await this.ws.run(["stack", "init", LOCAL_STACK]);
         await this.ws.run(["config", "set", "--secret", "service-integration:kongDatabasePassword"], { stdin: databasePassword });
+        // This control plane's port (test processes each run their own); the kubeconfig check compares it.
+        await this.setConfig("kubernetes.server", this.server, { path: true });
     }
 
     run(args: readonly string[], opts: { timeoutMs?: number; allowFailure?: boolean; stdin?: string } = {}): Promise<CommandResult> {

@@ -71,6 +71,7 @@ export class PulumiWorkspace {
     constructor(
         readonly tools: PulumiTools,
         readonly passphrase: string,
+        extraEnv: Readonly<Record<string, string>> = {},
     ) {
         this.root = fs.mkdtempSync(path.join(os.tmpdir(), "254carbon-e2e-"));
         this.projectDir = path.join(this.root, "project");
@@ -105,6 +106,7 @@ export class PulumiWorkspace {
             PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
             PULUMI_NODEJS_LAUNCHER_LOG: this.launcherLog,
             NO_COLOR: "1",
+            ...extraEnv,
         };
     }
 
