@@ -436,6 +436,7 @@ export class ApiGateway extends pulumi.ComponentResource {
                     connection: kongConnection(model, args.secrets, args.kubernetesAccess),
                     jwtSecrets: args.secrets.jwtSecrets,
                     tlsMaterial: tlsMaterial(model, ns, provider, this),
+                    pruneOrphans: model.admin.pruneOrphans,
                 },
                 { parent: this, dependsOn: [deployment, admin, finish] },
             );

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { KongConnection } from "./client";
 import { consumerBody, DeclaredPlugin, jwtBody, KongDeclaration, pluginBody, routeBody, serviceBody } from "./entities";
-import { KongCertificate, KongConsumer, KongJwtCredential, KongPlugin, KongPluginScope, KongRoute, KongService, KongSni } from "./resources";
+import { KongCertificate, KongConsumer, KongInventory, KongJwtCredential, KongPlugin, KongPluginScope, KongRoute, KongService, KongSni } from "./resources";
 
 export interface KongConfigurationArgs {
     /** What to declare (see deriveKongEntities). */
@@ -17,9 +17,27 @@ export interface KongConfigurationArgs {
     readonly jwtSecrets?: Readonly<Record<string, pulumi.Input<string>>>;
     /** PEM certificate and key of each declared certificate, by Secret name (read from the Kubernetes TLS Secret). */
     readonly tlsMaterial?: Readonly<Record<string, { readonly cert: pulumi.Input<string>; readonly key: pulumi.Input<string> }>>;
+    /** Delete owned entities the program does not declare (default false: reported as `orphans` only). */
+    readonly pruneOrphans?: boolean;
+}
+
+/** Every declared entity as the inventory names them: `<collection>/<name>`. */
+export function declaredNames(d: KongDeclaration): string[] {
+    const plugins = [...d.plugins, ...d.services.flatMap((s) => [...s.plugins, ...s.routes.flatMap((r) => r.plugins)]), ...d.consumers.flatMap((c) => c.plugins)];
+    return [
+        ...d.services.map((s) => `services/${s.name}`),
+        ...d.services.flatMap((s) => s.routes.map((r) => `routes/${r.name}`)),
+        ...plugins.map((p) => `plugins/${p.instance_name}`),
+        ...d.consumers.map((c) => `consumers/${c.username}`),
+        ...d.consumers.flatMap((c) => c.jwt_secrets.map((j) => `jwts/${j.key}`)),
+        ...d.certificates.map((c) => `certificates/${c.id}`),
+        ...d.certificates.flatMap((c) => c.snis.map((n) => `snis/${n}`)),
+    ];
 }
 
 export class KongConfiguration extends pulumi.ComponentResource {
+    /** Drift report: owned entities in Kong the program does not declare (see inventory.ts). */
+    readonly inventory: KongInventory;
     readonly services: Record<string, KongService> = {};
     readonly routes: Record<string, KongRoute> = {};
     /** By instance_name. */
@@ -29,6 +47,12 @@ export class KongConfiguration extends pulumi.ComponentResource {
     readonly jwtCredentials: Record<string, KongJwtCredential> = {};
     /** Every HS* JWT secret in effect, by credential key (a secret output: hand it to the token issuers). */
     readonly jwtSecrets: pulumi.Output<Record<string, string>>;
+
+    private readonly certificates: pulumi.Resource[] = [];
+
+    private getEntities(): pulumi.Resource[] {
+        return [...Object.values(this.services), ...Object.values(this.routes), ...Object.values(this.plugins), ...Object.values(this.consumers), ...Object.values(this.jwtCredentials), ...this.certificates];
+    }
 
     constructor(name: string, args: KongConfigurationArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:gateway:KongConfiguration", name, {}, opts);
@@ -109,11 +133,15 @@ export class KongConfiguration extends pulumi.ComponentResource {
                 throw new Error(`Kong certificate from Secret ${c.secretName} was declared without its PEM material (tlsMaterial.${c.secretName})`);
             }
             const cert = new KongCertificate(`kong-certificate-${c.secretName}`, { ...common, id: c.id, cert: material.cert, key: material.key }, { parent: this });
+            this.certificates.push(cert);
             for (const sni of c.snis) {
-                new KongSni(`kong-sni-${sni}`, { ...common, name: sni, certificateId: c.id }, { parent: this, dependsOn: [cert] });
+                this.certificates.push(new KongSni(`kong-sni-${sni}`, { ...common, name: sni, certificateId: c.id }, { parent: this, dependsOn: [cert] }));
             }
         }
         this.jwtSecrets = pulumi.secret(pulumi.all(secrets));
-        this.registerOutputs({ jwtSecrets: this.jwtSecrets });
+        // After every entity: on create/update it lists what exists by now, so only true orphans remain.
+        const entities: pulumi.Resource[] = this.getEntities();
+        this.inventory = new KongInventory("kong-inventory", { connection: args.connection, ownerTags: d.ownerTags, declared: declaredNames(d), prune: args.pruneOrphans ?? false }, { parent: this, dependsOn: entities });
+        this.registerOutputs({ jwtSecrets: this.jwtSecrets, orphans: this.inventory.orphans });
     }
 }

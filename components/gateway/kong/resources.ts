@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { KongConnection } from "./client";
 import { KongEntityInputs, KongKind, KongParent, kongProvider } from "./provider";
+import { kongInventoryProvider } from "./inventory";
 
 /** Connection and ownership every Kong resource needs. */
 export interface KongCommonArgs {
@@ -208,5 +209,32 @@ export interface KongSniArgs extends KongCommonArgs {
 export class KongSni extends KongResource {
     constructor(name: string, args: KongSniArgs, opts?: pulumi.CustomResourceOptions) {
         super("Sni", "sni", name, args.name, undefined, { certificate: pulumi.output(args.certificateId).apply((id) => ({ id })) }, args, {}, opts);
+    }
+}
+
+export interface KongInventoryArgs {
+    readonly connection: pulumi.Input<KongConnection>;
+    readonly ownerTags: readonly string[];
+    /** Every declared entity as `<collection>/<name>` (see inventory.ts). */
+    readonly declared: readonly string[];
+    /** Delete owned entities the program does not declare (`gateway.admin.pruneOrphans`). */
+    readonly prune: boolean;
+}
+
+/** `kong:Inventory`: reports (and, when told to, prunes) owned entities the program does not declare. */
+export class KongInventory extends pulumi.dynamic.Resource {
+    /** Owned entities in Kong that the program does not declare, as `<collection>/<name>`. */
+    declare public readonly orphans: pulumi.Output<string[]>;
+    declare public readonly pruned: pulumi.Output<string[]>;
+
+    constructor(name: string, args: KongInventoryArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            kongInventoryProvider,
+            name,
+            { connection: args.connection, ownerTags: [...args.ownerTags], declared: [...args.declared], prune: args.prune, orphans: undefined, pruned: undefined },
+            { ...opts, additionalSecretOutputs: ["connection", ...(opts?.additionalSecretOutputs ?? [])] },
+            "kong",
+            "Inventory",
+        );
     }
 }
