@@ -24,8 +24,8 @@ export interface KongTunnel {
     /** Kubeconfig YAML (from the secret `kubeconfig`), or read from `kubeconfigPath` when the operation runs. */
     readonly kubeconfig?: string;
     readonly kubeconfigPath?: string;
-    /** Context to use (required: the ambient current-context is never used). */
-    readonly context: string;
+    /** Context to use. Stacks always name theirs (the ambient current-context is never used for a deploy). */
+    readonly context?: string;
     readonly namespace: string;
     /** Label selector of Kong's pods, e.g. `app=kong`. */
     readonly selector: string;
@@ -41,11 +41,11 @@ export class KongTunnelForbiddenError extends Error {
         readonly verb: string,
         readonly resource: string,
         readonly namespace: string,
-        context: string,
+        context: string | undefined,
         reason: string,
     ) {
         super(
-            `the Kubernetes identity of context ${context} may not ${verb} ${resource} in namespace ${namespace}${reason ? ` (${reason})` : ""}. ` +
+            `the Kubernetes identity of context ${context ?? "(current)"} may not ${verb} ${resource} in namespace ${namespace}${reason ? ` (${reason})` : ""}. ` +
                 `Configuring Kong goes through a port-forward to a Kong pod: grant this identity a Role in ${namespace} with ` +
                 `{apiGroups: [""], resources: ["pods/portforward"], verbs: ["create"]} and {apiGroups: [""], resources: ["pods"], verbs: ["get", "list"]}`,
         );
@@ -74,10 +74,12 @@ export function loadKubeConfig(t: KongTunnel): k8s.KubeConfig {
     } else {
         throw new Error("the Kong tunnel needs the stack's kubeconfig (the secret kubeconfig or kubernetes.kubeconfigPath)");
     }
-    if (kc.getContextObject(t.context) === null) {
-        throw new Error(`the stack's kubeconfig has no context ${t.context}; it has ${kc.getContexts().map((c) => c.name).join(", ") || "none"}`);
+    if (t.context !== undefined) {
+        if (kc.getContextObject(t.context) === null) {
+            throw new Error(`the stack's kubeconfig has no context ${t.context}; it has ${kc.getContexts().map((c) => c.name).join(", ") || "none"}`);
+        }
+        kc.setCurrentContext(t.context);
     }
-    kc.setCurrentContext(t.context);
     return kc;
 }
 
