@@ -138,7 +138,11 @@ export class Reader {
         return v as T;
     }
 
-    /** A duration such as `250ms`, `15s` or `2m`, returned in milliseconds: whole milliseconds within protobuf's Duration range. */
+    /**
+     * A duration such as `250ms`, `15s` or `2m`, returned in milliseconds: whole milliseconds (Istio's ValidateDuration,
+     * istio/istio pkg/config/validation/agent/validation.go: "only durations to ms precision are supported") within
+     * protobuf's Duration range (model/k8s-rules.ts).
+     */
     duration(key: string, fallback?: string): number {
         const text = this.string(key, fallback);
         const ms = parseDuration(text);
