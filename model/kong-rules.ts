@@ -1,3 +1,4 @@
+import { spawnSync } from "child_process";
 import * as net from "net";
 
 /**
@@ -52,9 +53,29 @@ export function kongNormalizePath(path: string): string {
 }
 
 /**
+ * Why `pattern` does not compile as a regex, or undefined when it does. Kong compiles route and CORS regexes with PCRE2
+ * (ngx.re, OpenResty); GNU grep -P is PCRE2 too, so it decides where it is installed. Otherwise JavaScript's engine
+ * stands in, which agrees on the common syntax but refuses PCRE-only forms such as possessive `a++` or a leading `(?i)`.
+ */
+export function regexProblem(pattern: string): string | undefined {
+    const grep = spawnSync("grep", ["-P", "-e", pattern], { input: "", encoding: "utf8", timeout: 5000 });
+    if (grep.error === undefined && (grep.status === 0 || grep.status === 1)) {
+        return undefined;
+    }
+    if (grep.error === undefined && grep.status === 2 && !/support for the -P option is not compiled|invalid option/.test(grep.stderr)) {
+        return `PCRE2: ${grep.stderr.replace(/^grep: /, "").trim()}`;
+    }
+    try {
+        new RegExp(pattern);
+        return undefined;
+    } catch (e) {
+        return (e as Error).message;
+    }
+}
+
+/**
  * typedefs.router_path (3.9.3): starts with `/` (fixed) or `~/` (regex), no empty segment (`//`); a fixed path must
- * be properly percent-encoded and already normalized; a regex must compile (Kong uses PCRE; JavaScript's engine is
- * the stand-in here, and agrees on the common syntax).
+ * be properly percent-encoded and already normalized; a regex must compile (regexProblem).
  */
 export function kongRoutePathProblem(path: string): { message: string; fix: string } | undefined {
     if (!path.startsWith("/") && !path.startsWith("~/")) {
@@ -64,12 +85,8 @@ export function kongRoutePathProblem(path: string): { message: string; fix: stri
         return { message: "must not have empty segments (//), as Kong 3.9 requires", fix: `write it as "${path.replace(/\/{2,}/g, "/")}"` };
     }
     if (path.startsWith("~")) {
-        try {
-            new RegExp(path.slice(1));
-        } catch (e) {
-            return { message: `is not a valid regular expression (${(e as Error).message})`, fix: "fix the expression after the ~" };
-        }
-        return undefined;
+        const problem = regexProblem(path.slice(1));
+        return problem === undefined ? undefined : { message: `is not a valid regular expression (${problem})`, fix: "fix the expression after the ~" };
     }
     if (PATH_CHARS.test(path)) {
         const stray = /%(?![0-9A-Fa-f]{2})/.exec(path);
@@ -156,10 +173,9 @@ export function corsOriginProblem(origin: string): { message: string; fix: strin
         }
         return undefined;
     }
-    try {
-        new RegExp(origin);
-    } catch (e) {
-        return { message: `is neither an origin nor a valid regular expression (${(e as Error).message})`, fix: "write an origin like https://portal.254carbon.com, or a regex like ^https://[a-z]+\\.254carbon\\.com$" };
+    const invalid = regexProblem(origin);
+    if (invalid !== undefined) {
+        return { message: `is neither an origin nor a valid regular expression (${invalid})`, fix: "write an origin like https://portal.254carbon.com, or a regex like ^https://[a-z]+\\.254carbon\\.com$" };
     }
     if (!/^\^https?(\?|\(s\)\?|s\?)?:\/\//.test(origin) && !/^\^\(https?\|https?\):\/\//.test(origin)) {
         return {
