@@ -49,6 +49,15 @@ export function readJsonFile(file: string, where: string, problems: Problems, fi
     }
 }
 
+/** The file's real path (symbolic links followed), or the path itself when it does not exist. */
+export function realPath(file: string): string {
+    try {
+        return fs.realpathSync(file);
+    } catch {
+        return file;
+    }
+}
+
 /** Whether `file` (absolute) lies inside `root`. */
 export function isInside(root: string, file: string): boolean {
     const rel = path.relative(root, file);

@@ -2,7 +2,7 @@ import * as path from "path";
 import { Catalog, readCatalog } from "./catalog";
 import { choices, nearest, Problems } from "./errors";
 import { DEFAULT_TOPIC_CATALOG, EVENTS_CLIENT_CERT_KEY, EVENTS_CLIENT_KEY_KEY, EVENTS_SASL_PASSWORD_KEY, EventsModel, parseEventsConfig, readTopicCatalog, TopicCatalog, topicSchemaRefs } from "./events";
-import { isInside, readJsonFile } from "./files";
+import { isInside, readJsonFile, realPath } from "./files";
 import { checkKubernetesNames } from "./k8s-checks";
 import { GATEWAY_SECRET_KEY_PATTERN, GATEWAY_SECRET_KEYS, GatewayModel, gatewaySecretKeys, parseGatewayConfig } from "./gateway";
 import { MeshModel, parseMeshConfig } from "./mesh";
@@ -110,7 +110,8 @@ export const REPO_ROOT = path.resolve(__dirname, "..");
 function readCatalogFile(file: string, problems: Problems): unknown {
     const where = `${PROJECT}:catalog`;
     const full = path.resolve(REPO_ROOT, file);
-    if (!path.isAbsolute(file) && !isInside(REPO_ROOT, full)) {
+    // A symbolic link inside the project that leads outside it counts as outside.
+    if (!path.isAbsolute(file) && (!isInside(REPO_ROOT, full) || !isInside(realPath(REPO_ROOT), realPath(full)))) {
         problems.add(where, file, "points outside the project", "use a path inside the project such as catalog/services.json, or give an absolute path to use a file elsewhere on purpose");
         return undefined;
     }

@@ -95,6 +95,21 @@ describe("bad inputs (tests/model/bad-inputs.cases.ts): each is reported with th
         }
     });
 
+    it("refuses a relative catalog path that is a symbolic link leading outside the project", () => {
+        const outside = fs.mkdtempSync(path.join(os.tmpdir(), "outside-"));
+        fs.writeFileSync(path.join(outside, "services.json"), fs.readFileSync(path.join(REPO_ROOT, "catalog", "services.json")));
+        const link = path.join(REPO_ROOT, "out", `catalog-link-${process.pid}.json`);
+        fs.mkdirSync(path.dirname(link), { recursive: true });
+        fs.symlinkSync(path.join(outside, "services.json"), link);
+        try {
+            expect(() => buildModel({ stack: "test", config: { ...baseConfig(), catalog: path.relative(REPO_ROOT, link) } })).toThrow(/service-integration:catalog: points outside the project/);
+            expect(() => buildModel({ stack: "test", config: { ...baseConfig(), catalog: path.join(outside, "services.json") } })).not.toThrow(/points outside/);
+        } finally {
+            fs.rmSync(link);
+            fs.rmSync(outside, { recursive: true });
+        }
+    });
+
     it("the default inputs pass, so every case above fails because of its own change", () => {
         expect(() => buildModel({ stack: "test", config: baseConfig(), catalog: defaultCatalog() })).not.toThrow();
     });
