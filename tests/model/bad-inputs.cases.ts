@@ -33,6 +33,7 @@ export const BAD_INPUTS: readonly BadInputCase[] = [
     { case: "an empty catalog says what is missing, with no empty list", catalog: { "": {} }, expect: ["catalog/services.json: namespaces: is required: the catalog declares no namespace", "services: is required"], absent: "some of , or" },
     { case: "a typo in a catalog key suggests the right one", catalog: { [`${PORTAL}.timout`]: "5s" }, expect: "services.portal-services.timout: is not a known key (found \"5s\"). Fix: did you mean timeout?" },
     { case: "a typo in a top-level config key suggests the right one", config: { protcet: true }, expect: "service-integration:protcet: is not a setting this program reads (found \"(set)\"). Fix: did you mean service-integration:protect?" },
+    { case: "a swapped-letter top-level key", config: { mseh: { mtls: { mode: "STRICT" } } }, expect: "service-integration:mseh: is not a setting this program reads (found \"(set)\"). Fix: did you mean service-integration:mesh?" },
     // Silently accepted before.
     { case: "a typo in the project prefix", config: { "service-integraton:protect": true }, expect: "service-integraton:protect: is not read: its prefix service-integraton: is not this project's (service-integration:) (found \"(set)\"). Fix: rename it to service-integration:protect" },
     { case: "one of our keys under an unknown prefix", config: { "svc-int:kubeconfig": "(set)" }, expect: "svc-int:kubeconfig: is not read" },
