@@ -143,11 +143,62 @@ export interface PrometheusSettings {
     readonly istioCertsDir: string;
 }
 
+/**
+ * Where Jaeger v2 keeps its traces (`service-integration:observability.traces`). `badger` (default): Jaeger's embedded
+ * store on a PersistentVolumeClaim, for a stack that runs a single Jaeger. `elasticsearch`, `opensearch` or
+ * `cassandra`: an external backend the stack names, for production. Never the chart's in-memory store.
+ *
+ * ```yaml
+ * traces:
+ *   backend: elasticsearch
+ *   retention: 14d
+ *   elasticsearch:
+ *     urls: [https://es.logging.svc:9200]
+ *     username: jaeger
+ *     passwordSecret: { name: jaeger-es, key: password }   # a Secret in istio-system
+ * ```
+ */
+export const TRACE_BACKENDS = ["badger", "elasticsearch", "opensearch", "cassandra"] as const;
+export type TraceBackend = (typeof TRACE_BACKENDS)[number];
+
+/** A key of a Kubernetes Secret in Jaeger's namespace (the value never enters config, state or the plan). */
+export interface SecretKeyRef {
+    readonly name: string;
+    readonly key: string;
+}
+
+export interface SearchBackend {
+    readonly urls: readonly string[];
+    readonly indexPrefix: string;
+    readonly username?: string;
+    readonly passwordSecret?: SecretKeyRef;
+}
+
+export interface CassandraBackend {
+    readonly servers: readonly string[];
+    readonly keyspace: string;
+    readonly datacenter?: string;
+    readonly username?: string;
+    readonly passwordSecret?: SecretKeyRef;
+}
+
+export interface TraceStorage {
+    readonly backend: TraceBackend;
+    /** How long spans are kept, in whole hours (Go durations have no day unit: 7d is 168h). */
+    readonly retentionHours: number;
+    readonly badger: { readonly size: string; readonly storageClass?: string };
+    readonly search?: SearchBackend;
+    readonly cassandra?: CassandraBackend;
+}
+
+export const DEFAULT_TRACE_STORAGE: TraceStorage = { backend: "badger", retentionHours: 168, badger: { size: "10Gi" } };
+
 export interface ObservabilityModel {
     readonly grafana: GrafanaSettings;
     readonly prometheus: PrometheusSettings;
     readonly kafkaExporter: KafkaExporterMetrics;
     readonly alerts: AlertSettings;
+    readonly traces: TraceStorage;
 }
 
 /** Milliseconds → the shortest PromQL/Prometheus duration (`5m`, `90s`, `1h`, `250ms`). */
@@ -288,6 +339,87 @@ function parseAlerts(r: Reader): AlertSettings {
     return alerts;
 }
 
+const QUANTITY = { re: /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/, hint: "a Kubernetes quantity such as 10Gi" };
+const DNS_SUBDOMAIN = { re: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, hint: "a Kubernetes object name (DNS-1123 subdomain)" };
+const SECRET_KEY = { re: /^[-._a-zA-Z0-9]{1,253}$/, hint: "a Secret data key (letters, digits, -, _ or .)" };
+
+function parseSecretRef(r: Reader): SecretKeyRef {
+    const ref = { name: r.string("name", undefined, DNS_SUBDOMAIN), key: r.string("key", undefined, SECRET_KEY) };
+    r.done();
+    return ref;
+}
+
+function parseEndpoints(r: Reader, key: string, example: string): string[] {
+    const list = r.stringList(key);
+    if (list.length === 0) {
+        r.problems.add(r.at(key), r.raw(key), "is required for this trace backend", `set ${r.at(key)} to e.g. [${example}]`);
+    }
+    return list;
+}
+
+function parseSearch(r: Reader, backend: TraceBackend): SearchBackend {
+    const urls = parseEndpoints(r, "urls", "https://elasticsearch.logging.svc:9200");
+    for (const u of urls) {
+        if (!/^https?:\/\/[^\s/@]+(:\d+)?\/?$/.test(u)) {
+            r.problems.add(r.at("urls"), u, `is not an ${backend} base URL (scheme, host and port; credentials go in passwordSecret)`, `set ${r.at("urls")} to e.g. ["https://elasticsearch.logging.svc:9200"]`);
+        }
+    }
+    const search: SearchBackend = {
+        urls,
+        indexPrefix: r.string("indexPrefix", "jaeger", { re: /^[a-z0-9][a-z0-9_-]{0,99}$/, hint: "a lower-case index prefix" }),
+        username: r.optionalString("username"),
+        passwordSecret: r.optional("passwordSecret", () => parseSecretRef(r.child("passwordSecret"))),
+    };
+    r.done();
+    return search;
+}
+
+function parseCassandra(r: Reader): CassandraBackend {
+    const c: CassandraBackend = {
+        servers: parseEndpoints(r, "servers", "cassandra.tracing.svc:9042"),
+        keyspace: r.string("keyspace", "jaeger_v1", { re: /^[a-zA-Z][a-zA-Z0-9_]{0,47}$/, hint: "a Cassandra keyspace name (letters, digits, _; at most 48)" }),
+        datacenter: r.optionalString("datacenter"),
+        username: r.optionalString("username"),
+        passwordSecret: r.optional("passwordSecret", () => parseSecretRef(r.child("passwordSecret"))),
+    };
+    r.done();
+    return c;
+}
+
+function parseTraces(r: Reader): TraceStorage {
+    const d = DEFAULT_TRACE_STORAGE;
+    const backend = r.oneOf("backend", TRACE_BACKENDS, d.backend);
+    // Hours or days only: Jaeger's TTLs are Go durations (no day unit) and Elasticsearch's cleaner counts whole days.
+    const rawRetention = r.raw("retention") ?? "7d";
+    const m = typeof rawRetention === "string" ? /^([1-9][0-9]*)(h|d)$/.exec(rawRetention) : null;
+    const hours = m ? Number(m[1]) * (m[2] === "d" ? 24 : 1) : 168;
+    if (!m || hours > 366 * 24) {
+        r.problems.add(r.at("retention"), rawRetention, "must be a whole number of hours or days from 1h to 366d", `set ${r.at("retention")} to e.g. 7d or 36h`);
+    }
+    const badgerReader = r.child("badger");
+    const badger = { size: badgerReader.string("size", d.badger.size, QUANTITY), storageClass: badgerReader.optionalString("storageClass") };
+    badgerReader.done();
+    const wrong = (key: string): void => {
+        if (r.has(key)) {
+            r.problems.add(r.at(key), r.raw(key), `is set but the trace backend is ${backend}`, `remove ${r.at(key)} or set ${r.at("backend")} to ${key === "search" ? "elasticsearch" : key}`);
+        }
+    };
+    let search: SearchBackend | undefined;
+    let cassandra: CassandraBackend | undefined;
+    if (backend === "elasticsearch" || backend === "opensearch") {
+        search = parseSearch(r.child(backend), backend);
+        (["cassandra", backend === "elasticsearch" ? "opensearch" : "elasticsearch"] as const).forEach(wrong);
+    } else if (backend === "cassandra") {
+        cassandra = parseCassandra(r.child("cassandra"));
+        (["elasticsearch", "opensearch"] as const).forEach(wrong);
+    } else {
+        (["elasticsearch", "opensearch", "cassandra"] as const).forEach(wrong);
+    }
+    const traces: TraceStorage = { backend, retentionHours: hours, badger, search, cassandra };
+    r.done();
+    return traces;
+}
+
 /**
  * Reads `service-integration:observability`. Problems are recorded on `r.problems`; the caller throws.
  * The catalog is not needed to read this object (per-service thresholds live in the catalog itself), but
@@ -299,6 +431,7 @@ export function parseObservabilityConfig(r: Reader, _catalog: Catalog): Observab
         prometheus: parsePrometheus(r.child("prometheus")),
         kafkaExporter: parseKafkaExporter(r.child("kafkaExporter")),
         alerts: parseAlerts(r.child("alerts")),
+        traces: parseTraces(r.child("traces")),
     };
     r.done();
     return model;

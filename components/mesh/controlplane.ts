@@ -1,7 +1,9 @@
 import * as path from "path";
 import { MeshModel, MeshRevision } from "../../model/mesh";
+import { DEFAULT_TRACE_STORAGE, TraceStorage } from "../../model/observability";
 import { HELM_REPOS, JAEGER } from "../../model/versions";
 import { Manifest, MESH_ROOT_NAMESPACE, metadata, serviceHost } from "../../model/wellknown";
+import { storageValues } from "./jaeger-storage";
 
 /**
  * Helm releases of the mesh control plane and its tools, as plain data (chart, version, values):
@@ -101,7 +103,12 @@ export function istiod(mesh: MeshModel, revision: MeshRevision): HelmReleaseSpec
     };
 }
 
-export function jaeger(): HelmReleaseSpec {
+/**
+ * Jaeger v2 with persistent storage (components/mesh/jaeger-storage.ts): Badger on a PersistentVolumeClaim by default,
+ * or the external Elasticsearch/OpenSearch/Cassandra the stack selects (`observability.traces`), with its retention.
+ */
+export function jaeger(traces: TraceStorage = DEFAULT_TRACE_STORAGE): HelmReleaseSpec {
+    const storage = storageValues(traces);
     return {
         name: "jaeger",
         chart: "jaeger",
@@ -113,7 +120,9 @@ export function jaeger(): HelmReleaseSpec {
             jaeger: {
                 image: { tag: JAEGER.appVersion, pullPolicy: "IfNotPresent" },
                 resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
+                ...storage.jaeger,
             },
+            ...storage.top,
         },
     };
 }
