@@ -5,20 +5,21 @@ import * as YAML from "yaml";
 import { describe, expect, it } from "vitest";
 import { inventory, readStackConfig, runPlan, writePlan } from "../../offline/plan";
 import { planSections } from "../../offline/sections";
+import { DEFAULT_ISTIO_VERSION, revisionName } from "../../model/versions";
 
 describe("offline plan", () => {
     it("evaluates index.ts for a stack and writes Kubernetes YAML, Helm releases and outputs", async () => {
         const plan = await runPlan(readStackConfig("prod"));
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-"));
         const files = writePlan(plan, dir, planSections);
-        expect(files).toEqual(expect.arrayContaining(["kubernetes/mesh.yaml", "kubernetes/namespaces.yaml", "helm/istiod-1-28-3.yaml", "outputs.json", "inventory.txt"]));
+        expect(files).toEqual(expect.arrayContaining(["kubernetes/mesh.yaml", "kubernetes/namespaces.yaml", `helm/istiod-${revisionName(DEFAULT_ISTIO_VERSION)}.yaml`, "outputs.json", "inventory.txt"]));
 
         const mesh = YAML.parseAllDocuments(fs.readFileSync(path.join(dir, "kubernetes/mesh.yaml"), "utf8")).map((d) => d.toJS() as { kind: string; metadata: { name: string; namespace: string }; spec: any });
         const strict = mesh.find((m) => m.kind === "PeerAuthentication" && m.metadata.namespace === "istio-system");
         expect(strict?.spec).toEqual({ mtls: { mode: "STRICT" } });
 
-        const istiod = YAML.parse(fs.readFileSync(path.join(dir, "helm/istiod-1-28-3.yaml"), "utf8"));
-        expect(istiod).toMatchObject({ chart: "istiod", version: "1.28.3", namespace: "istio-system", values: { revision: "1-28-3" } });
+        const istiod = YAML.parse(fs.readFileSync(path.join(dir, `helm/istiod-${revisionName(DEFAULT_ISTIO_VERSION)}.yaml`), "utf8"));
+        expect(istiod).toMatchObject({ chart: "istiod", version: DEFAULT_ISTIO_VERSION, namespace: "istio-system", values: { revision: revisionName(DEFAULT_ISTIO_VERSION) } });
 
         const text = inventory(plan);
         expect(text).toMatch(/^stack prod: \d+ resources/);
