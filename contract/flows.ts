@@ -109,27 +109,36 @@ export function deriveFlows(model: PlatformModel): Contract {
     if (meshOn) {
         const istiod = peers.workload("istiod");
         const jaeger = peers.workload("jaeger");
+        const { jaeger: jaegerOn, kiali: kialiOn } = model.mesh.addons;
         // Every sidecar: XDS and certificates from istiod, spans to the OTLP receiver the mesh config names.
         for (const p of sidecarPods()) {
             list.add("allow", "mesh: every sidecar connects to istiod (XDS, CA)", p, istiod, ISTIO_PORTS.istiodXds);
-            list.add("allow", "mesh: the Telemetry sends every sidecar's spans to Jaeger's OTLP gRPC receiver", p, jaeger, w.jaeger.ports.otlpGrpc.port);
+            if (jaegerOn) {
+                list.add("allow", "mesh: the Telemetry sends every sidecar's spans to Jaeger's OTLP gRPC receiver", p, jaeger, w.jaeger.ports.otlpGrpc.port);
+            }
         }
         // The API server calls istiod's injection and validation webhooks.
         if (model.workloads.apiServer) {
             list.add("allow", "mesh: the API server calls istiod's webhooks (injection, validation)", peers.external(API_SERVER_PEER, model.workloads.apiServer.cidrs), istiod, w.istiod.ports.webhook.port);
         }
         // Kiali: Prometheus, istiod, Jaeger's gRPC query API (controlplane.ts configures all three).
-        const kiali = peers.workload("kiali");
-        list.add("allow", "mesh: Kiali queries istiod", kiali, istiod, w.istiod.ports.monitoring.port);
-        list.add("allow", "mesh: Kiali queries Jaeger (gRPC)", kiali, jaeger, w.jaeger.ports.queryGrpc.port);
-        list.add("allow", "mesh: Kiali queries Prometheus", kiali, peers.workload("prometheus"), w.prometheus.ports.web.port);
+        if (kialiOn) {
+            const kiali = peers.workload("kiali");
+            list.add("allow", "mesh: Kiali queries istiod", kiali, istiod, w.istiod.ports.monitoring.port);
+            if (jaegerOn) {
+                list.add("allow", "mesh: Kiali queries Jaeger (gRPC)", kiali, jaeger, w.jaeger.ports.queryGrpc.port);
+            }
+            list.add("allow", "mesh: Kiali queries Prometheus", kiali, peers.workload("prometheus"), w.prometheus.ports.web.port);
+        }
     }
 
     if (model.observability) {
         const prometheus = peers.workload("prometheus");
         const grafana = peers.workload("grafana");
         list.add("allow", "observability: Grafana's Prometheus datasource", grafana, prometheus, w.prometheus.ports.web.port);
-        list.add("allow", "observability: Grafana's Jaeger datasource", grafana, peers.workload("jaeger"), w.jaeger.ports.queryHttp.port);
+        if (!meshOn || model.mesh.addons.jaeger) {
+            list.add("allow", "observability: Grafana's Jaeger datasource", grafana, peers.workload("jaeger"), w.jaeger.ports.queryHttp.port);
+        }
         const scrape = { method: "GET", path: "/stats/prometheus" };
         if (meshOn) {
             for (const p of sidecarPods().filter((p) => p.name !== "prometheus")) {

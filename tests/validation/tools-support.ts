@@ -3,8 +3,7 @@ import { isKubernetesObject, kubernetesManifest } from "../../offline/plan";
 import { catalogWorkloads } from "../../validation/istio-context";
 import { toolPath } from "../../validation/tools";
 import { evaluateStack } from "../support/stack";
-import { parseCatalog } from "../../model/catalog";
-import { defaultCatalog } from "../support/fixtures";
+import { readStackConfig, withPlaceholderSecrets } from "../../offline/stack-config";
 
 /** In CI the Go tools must be there (.ci/run installs them); elsewhere a missing tool skips with the reason. */
 export function requireTool(name: string): boolean {
@@ -24,8 +23,9 @@ export async function declaredObjects(stack: string): Promise<Manifest[]> {
     return resources.filter((r) => isKubernetesObject(r) && !r.type.endsWith("Patch")).map((r) => kubernetesManifest(r) as unknown as Manifest);
 }
 
-/** Declared objects plus the catalog's workloads they refer to. */
+/** Declared objects plus the workloads they refer to, as the stack's model describes them (bound labels, Kafka's pods). */
 export async function objectsWithContext(stack: string): Promise<Manifest[]> {
     const objects = await declaredObjects(stack);
-    return [...objects, ...catalogWorkloads(parseCatalog(defaultCatalog(), "catalog/services.json"), objects)];
+    const { model } = withPlaceholderSecrets(readStackConfig(stack));
+    return [...objects, ...catalogWorkloads(model.catalog, objects, model.workloads)];
 }
