@@ -5,7 +5,9 @@
  * KongConfiguration component — without the Kubernetes side of ApiGateway (no cluster here).
  *
  * Config (namespace `service-integration`, as in the platform program):
- *   gateway            the gateway object; admin.url points at the Admin API (the test's fake Kong on 127.0.0.1)
+ *   gateway            the gateway object; admin.url points at the Admin API (the test's fake Kong on 127.0.0.1), or
+ *                      is absent: then the provider port-forwards to a ready Kong pod through the Kubernetes API
+ *   kubernetes         {kubeconfigPath, context}: the credentials of that port-forward (as the platform program's)
  *   jwtSecret-<key>    secret, for each HS* JWT credential with `secret: config`
  *   kongAdminToken     secret, when admin.token is true
  * JWT credentials must use `secret: config` (or an asymmetric key): `generated` needs the random plugin, which
@@ -34,7 +36,13 @@ problems.throwIfAny(`stack ${pulumi.getStack()} config`);
 
 const declaration = deriveKongEntities(model, catalog, pulumi.getStack());
 const secrets = readGatewaySecrets(model, config);
-const kong = new KongConfiguration("kong", { declaration, connection: kongConnection(model, secrets), jwtSecrets: secrets.jwtSecrets });
+const kubernetes = config.getObject<{ kubeconfigPath: string; context: string }>("kubernetes");
+const kong = new KongConfiguration("kong", {
+    declaration,
+    connection: kongConnection(model, secrets, kubernetes),
+    jwtSecrets: secrets.jwtSecrets,
+    pruneOrphans: model.admin.pruneOrphans,
+});
 
 const ids = (byKey: Record<string, { kongId: pulumi.Output<string> }>): pulumi.Output<Record<string, string>> =>
     pulumi.all(Object.fromEntries(Object.entries(byKey).map(([k, r]) => [k, r.kongId])));
@@ -50,3 +58,5 @@ export const kongIds = {
 /** HS* JWT secrets by credential key: a secret output. */
 export const jwtSecrets = kong.jwtSecrets;
 export const ownerTags = declaration.ownerTags;
+/** Owned entities in Kong that the program does not declare (drift report of the inventory). */
+export const orphans = kong.inventory.orphans;
