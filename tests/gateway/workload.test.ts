@@ -16,6 +16,7 @@ beforeAll(async () => {
     stacks.dev = (await evaluateStack("dev")).resources;
     stacks.prod = (await evaluateStack("prod")).resources;
     stacks.meshOff = (await evaluateStack("dev", { components: { mesh: false } })).resources;
+    stacks.noEdge = (await evaluateStack("dev", { workloads: { apiServer: { cidrs: ["172.18.0.2/32"] } } })).resources;
 }, 120_000);
 
 function kong(stack: string): DeclaredResource {
@@ -52,9 +53,9 @@ describe("Kong's pods and the mesh", () => {
         ]);
     });
 
-    it("trust the load balancer's range for the client address where the stack names one (prod), and nothing otherwise", () => {
+    it("trust the load balancer's range for the client address where the stack names one, and nothing otherwise", () => {
         expect(env(kong("prod"))).toMatchObject({ KONG_TRUSTED_IPS: "10.0.128.0/20", KONG_REAL_IP_HEADER: "X-Forwarded-For", KONG_REAL_IP_RECURSIVE: "on" });
-        expect(env(kong("dev")).KONG_TRUSTED_IPS).toBeUndefined();
+        expect(env(kong("noEdge")).KONG_TRUSTED_IPS).toBeUndefined();
     });
 
     it("let Prometheus (kube-prometheus-stack's real pods and identity) scrape the status port", () => {
