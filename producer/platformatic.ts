@@ -32,6 +32,8 @@ export interface PlatformaticTransportOptions {
     readonly connectionTimeoutMs?: number;
     /** Time without an answer after which a request counts as lost (then retried). */
     readonly requestTimeoutMs?: number;
+    /** connect() gives up after this long without topic metadata (default 30 s). */
+    readonly connectDeadlineMs?: number;
 }
 
 export const DEFAULT_RETRIES = 10;
@@ -84,9 +86,13 @@ function describe(error: unknown): string {
 export class PlatformaticTransport implements EventTransport {
     private readonly producer: Producer<Buffer, Buffer, string, string>;
     private readonly brokers: readonly string[];
+    private readonly username: string | undefined;
+    private readonly connectDeadlineMs: number;
 
     constructor(options: PlatformaticTransportOptions) {
         this.brokers = options.brokers;
+        this.username = options.sasl?.username;
+        this.connectDeadlineMs = options.connectDeadlineMs ?? 30_000;
         const initial = options.initialRetryTimeMs ?? 300;
         const max = options.maxRetryTimeMs ?? 10_000;
         const tls = options.ssl === true ? {} : options.ssl === false ? undefined : options.ssl;
@@ -113,10 +119,33 @@ export class PlatformaticTransport implements EventTransport {
 
     async connect(topics: readonly string[]): Promise<ReadonlyMap<string, TopicMetadata>> {
         let metadata;
+        // Bounded: with idempotence on, @platformatic/kafka 2.12.1's metadata() never settles when SASL authentication
+        // fails (measured against the SCRAM broker of tests/events/access.broker.test.ts), so connect() gives up itself.
+        let failedConnections = 0;
+        const onFailed = (): void => void failedConnections++;
+        this.producer.on("client:broker:failed", onFailed);
+        let timer: NodeJS.Timeout | undefined;
         try {
-            metadata = await this.producer.metadata({ topics: [...topics], autocreateTopics: false });
+            metadata = await Promise.race([
+                this.producer.metadata({ topics: [...topics], autocreateTopics: false }),
+                new Promise<never>((_, reject) => {
+                    timer = setTimeout(
+                        () =>
+                            reject(
+                                new Error(
+                                    `no answer within ${this.connectDeadlineMs} ms (${failedConnections} failed connection attempt(s)): the brokers are unreachable, ` +
+                                        `or they refused this client's TLS or SASL credentials${this.username === undefined ? "" : ` (user ${this.username})`}`,
+                                ),
+                            ),
+                        this.connectDeadlineMs,
+                    );
+                }),
+            ]);
         } catch (e) {
             throw new Error(`cannot read the metadata of topics ${topics.join(", ")} from ${this.brokers.join(",")}: ${describe(e)}`, { cause: e });
+        } finally {
+            clearTimeout(timer);
+            this.producer.removeListener("client:broker:failed", onFailed);
         }
         const out = new Map<string, TopicMetadata>();
         const missing: string[] = [];

@@ -43,6 +43,12 @@ export interface EventProducerOptions {
     /** The stack's `topicPrefix` (see service-integration:events); "" by default. */
     readonly topicPrefix?: string;
     /**
+     * The catalog topics this producer sends to: the service's `produces` in catalog/services.json, which is exactly
+     * what its Kafka ACLs allow (model/kafka-access.ts). connect() reads only their metadata; any other topic is
+     * refused before anything is sent. Default: every catalog topic (a cluster without ACLs).
+     */
+    readonly produces?: readonly TopicKey[];
+    /**
      * The schema registry. Without one, events are plain Avro with the writer schema's SHA-256 fingerprint in the
      * `avro-schema-fingerprint` header (decoders then need the schema files).
      */
@@ -294,7 +300,14 @@ export class EventProducer {
             }
         }
         const typed = new Set<string>(Object.values(TYPED_TOPICS).flat() as string[]);
-        for (const t of topics.topics) {
+        const known = new Set(topics.topics.map((t) => t.name));
+        (options.produces ?? []).forEach((k, i) => {
+            if (!known.has(k)) {
+                problems.push(`produces[${i}] ${JSON.stringify(k)} is not a topic of the topic catalog`);
+            }
+        });
+        const wanted = options.produces === undefined ? undefined : new Set<string>(options.produces);
+        for (const t of topics.topics.filter((x) => wanted === undefined || wanted.has(x.name))) {
             if (!typed.has(t.name)) {
                 problems.push(`topic ${t.name} of the catalog has no TypeScript payload type in producer/events.ts`);
             }
@@ -355,7 +368,7 @@ export class EventProducer {
     private route(key: string): Route {
         const route = this.routes.get(key);
         if (!route) {
-            throw new EventValidationError(key, [{ path: "topic", message: `is not a topic of the topic catalog (${[...this.routes.keys()].join(", ")})` }]);
+            throw new EventValidationError(key, [{ path: "topic", message: `is not a topic this producer sends to (${[...this.routes.keys()].join(", ")}; see the produces option)` }]);
         }
         return route;
     }

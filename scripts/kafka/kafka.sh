@@ -25,6 +25,9 @@
 #                     SCRAM users are written when the storage is formatted: use it with a fresh state dir or --fresh.
 #   KAFKA_ADVERTISE_AS=<host>  also a PLAINTEXT listener on KAFKA_PORT+3 that advertises <host>:KAFKA_PORT+3, the way
 #                     a broker behind an in-cluster listener does (clients get an address they cannot reach)
+#   KAFKA_ACL=1       (with KAFKA_TLS=1) the ACL authorizer, StandardAuthorizer, with nothing allowed unless an ACL
+#                     says so; super users: the SCRAM user (the tests' administrator) and ANONYMOUS (the loopback
+#                     PLAINTEXT listener, which the combined node's own broker-to-controller traffic uses).
 #   `tls-info` prints those listeners' addresses and files. Without these variables nothing changes.
 set -euo pipefail
 
@@ -220,6 +223,15 @@ group.initial.rebalance.delay.ms=0
 log.segment.bytes=16777216
 controlled.shutdown.enable=true
 EOF
+    if [[ "${KAFKA_ACL:-}" == "1" ]]; then
+        [[ "${KAFKA_TLS:-}" == "1" ]] || { log "KAFKA_ACL=1 needs KAFKA_TLS=1 (the authenticated listener)"; exit 64; }
+        # Kafka 4.2 docs, "Authorization and ACLs": the KRaft authorizer and its deny-by-default setting.
+        cat >>"$STATE/config/server.properties" <<EOF
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+allow.everyone.if.no.acl.found=false
+super.users=User:$SCRAM_USER;User:ANONYMOUS
+EOF
+    fi
     if [[ "${KAFKA_TLS:-}" == "1" ]]; then
         make_tls
         cat >>"$STATE/config/server.properties" <<EOF
