@@ -1,6 +1,7 @@
 import { PlatformModel } from "../model";
 import { ServiceSpec } from "../model/catalog";
 import { GATEWAY, ISTIO_PORTS } from "../model/wellknown";
+import { WorkloadKey } from "../model/workloads";
 import { API_SERVER_PEER, EDGE_PEER, MIGRATIONS_PEER, Peer, PeerSet, PodPeer } from "./peers";
 
 /**
@@ -25,6 +26,9 @@ export interface Flow {
     /** HTTP request the flow stands for, when authorization rules look at methods and paths. */
     readonly request?: { readonly method: string; readonly path: string };
 }
+
+/** Workloads with pods of their own that may carry a sidecar (Prometheus and Grafana are also catalog services). */
+const WORKLOAD_PODS: readonly WorkloadKey[] = ["prometheus", "grafana", "kafkaBrokers", "kafkaControllers"];
 
 class FlowList {
     readonly flows: Flow[] = [];
@@ -104,7 +108,7 @@ export function deriveFlows(model: PlatformModel): Contract {
         list.add("allow", "gateway: kong migrations bootstrap/up/finish", peers.migrations(), peers.service(db), db.port);
     }
 
-    const sidecarPods = (): PodPeer[] => [...podsOfServices, ...["prometheus", "grafana", "kafkaBrokers", "kafkaControllers"].map((k) => peers.workload(k as never))].filter((p) => p.sidecar);
+    const sidecarPods = (): PodPeer[] => [...podsOfServices, ...WORKLOAD_PODS.map((k) => peers.workload(k))].filter((p) => p.sidecar);
 
     if (meshOn) {
         const istiod = peers.workload("istiod");

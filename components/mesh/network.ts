@@ -26,12 +26,9 @@ const workloadPeer = (w: Workload): Peer => pods(w.namespace, w.podLabels);
 const tcp = (port: number): PortRule => ({ protocol: "TCP", port });
 const portRule = (p: WorkloadPort): PortRule => ({ protocol: p.protocol, port: p.port });
 
-function callerPeer(c: Caller): Peer {
-    return c.kind === "pods" ? pods(c.namespace, c.labels) : { ipBlock: { cidr: c.cidrs[0] } };
-}
-
+/** Pods by namespace and labels; an address block by its CIDRs. */
 function callerPeers(callers: readonly Caller[]): Peer[] {
-    return callers.flatMap((c) => (c.kind === "addresses" ? c.cidrs.map((cidr) => ({ ipBlock: { cidr } })) : [callerPeer(c)]));
+    return callers.flatMap((c) => (c.kind === "addresses" ? c.cidrs.map((cidr) => ({ ipBlock: { cidr } })) : [pods(c.namespace, c.labels)]));
 }
 
 function policy(name: string, namespace: string, spec: Record<string, unknown>): Manifest {
