@@ -212,7 +212,7 @@ function forbiddenFlows(model: PlatformModel, peers: PeerSet, list: FlowList, se
     const kong = services.find((s) => s.name === GATEWAY.proxyService);
     if (kong && model.gateway) {
         const allowed = new Set(model.gateway.admin.allowedNamespaces);
-        for (const s of senders.filter((s) => s.kind === "pod" && !allowed.has(s.namespace))) {
+        for (const s of senders.filter((s) => s.kind === "external" || !allowed.has(s.namespace))) {
             list.add("deny", `gateway: the Admin API answers only ${[...allowed].join(", ")}`, s, peers.service(kong), GATEWAY.ports.admin, { request: { method: "GET", path: "/" } });
         }
     }
