@@ -1,7 +1,7 @@
 import { PlatformModel } from "../model";
 import { ServiceSpec } from "../model/catalog";
 import { GATEWAY, ISTIO_PORTS } from "../model/wellknown";
-import { WorkloadKey } from "../model/workloads";
+import { kafkaClients, WorkloadKey } from "../model/workloads";
 import { API_SERVER_PEER, EDGE_PEER, MIGRATIONS_PEER, Peer, PeerSet, PodPeer } from "./peers";
 
 /**
@@ -158,13 +158,13 @@ export function deriveFlows(model: PlatformModel): Contract {
         }
     }
 
-    // Kafka: every data-platform service is a client; brokers replicate; every node talks to the controllers.
+    // Kafka: every service that produces or consumes is a client; brokers replicate; every node talks to the controllers.
     if (model.events) {
         const brokers = peers.workload("kafkaBrokers");
         const controllers = peers.workload("kafkaControllers");
-        for (const svc of services.filter((s) => s.namespace === w.kafkaBrokers.namespace)) {
+        for (const svc of kafkaClients(services)) {
             for (const port of kafkaClientPorts(model)) {
-                list.add("allow", `events: ${svc.name} produces to the brokers (bootstrap port ${port})`, peers.service(svc), brokers, port);
+                list.add("allow", `events: ${svc.name} produces or consumes (catalog), bootstrap port ${port}`, peers.service(svc), brokers, port);
             }
         }
         list.add("allow", "events: brokers replicate to each other", brokers, peers.pod("kafkaBrokers#2", brokers.namespace, brokers.podLabels, brokers.sidecar, w.kafkaBrokers.serviceAccount), w.kafkaBrokers.ports.replication.port);
@@ -214,6 +214,14 @@ function forbiddenFlows(model: PlatformModel, peers: PeerSet, list: FlowList, se
         const allowed = new Set(model.gateway.admin.allowedNamespaces);
         for (const s of senders.filter((s) => s.kind === "external" || !allowed.has(s.namespace))) {
             list.add("deny", `gateway: the Admin API answers only ${[...allowed].join(", ")}`, s, peers.service(kong), GATEWAY.ports.admin, { request: { method: "GET", path: "/" } });
+        }
+    }
+    // Only the catalog's producers and consumers reach the brokers.
+    const clients = new Set(kafkaClients(services).map((s) => s.name));
+    const brokers = peers.workload("kafkaBrokers");
+    for (const s of senders.filter((s) => !clients.has(s.name))) {
+        for (const port of kafkaClientPorts(model)) {
+            list.add("deny", "events: only services that produce or consume (catalog) reach the brokers", s, brokers, port);
         }
     }
     if (!model.components.mesh) {

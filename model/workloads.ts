@@ -347,3 +347,8 @@ export function bindWorkloads(catalog: Catalog, workloads: WorkloadsModel, probl
 export function defaultWorkloads(catalog: Catalog, activeRevision: string): WorkloadsModel {
     return parseWorkloadsConfig(new Reader("workloads", {}, new Problems()), catalog, activeRevision);
 }
+
+/** The catalog's Kafka clients: services that produce or consume a topic (catalog `produces` / `consumes`). */
+export function kafkaClients(services: readonly ServiceSpec[]): ServiceSpec[] {
+    return services.filter((s) => s.produces.length > 0 || s.consumes.length > 0);
+}

@@ -1,6 +1,6 @@
 import { ServiceSpec } from "../../model/catalog";
 import { GATEWAY, ISTIO_PORTS, Manifest, metadata } from "../../model/wellknown";
-import { Workload, WorkloadPort } from "../../model/workloads";
+import { kafkaClients, Workload, WorkloadPort } from "../../model/workloads";
 import { Caller, Topology } from "./topology";
 
 /**
@@ -78,26 +78,23 @@ function prometheusPolicies(ns: string, topology: Topology): Manifest[] {
 }
 
 /**
- * Kafka: every service of the brokers' namespace is a client (bootstrap ports); brokers replicate to each other;
- * brokers and controllers reach the controllers' quorum port.
+ * Kafka: every service that produces or consumes (catalog) is a client on the bootstrap ports; brokers replicate to
+ * each other; brokers and controllers reach the controllers' quorum port.
  */
 function kafkaPolicies(ns: string, topology: Topology): Manifest[] {
     const w = topology.context.workloads.byKey;
     const brokers = w.kafkaBrokers;
     const controllers = w.kafkaControllers;
     const clientPorts = topology.context.kafkaClientPorts.map(tcp);
-    const clients = topology.meshServices.filter((s) => s.namespace === brokers.namespace);
+    const clients = kafkaClients(topology.meshServices);
     const out: Manifest[] = [];
+    const egress: Record<string, unknown>[] = [];
+    if (clients.some((c) => c.namespace === ns)) {
+        egress.push({ to: [workloadPeer(brokers)], ports: clientPorts });
+    }
     if (ns === brokers.namespace) {
+        egress.push({ to: [workloadPeer(brokers)], ports: [portRule(brokers.ports.replication)] }, { to: [workloadPeer(controllers)], ports: [portRule(controllers.ports.controlplane)] });
         out.push(
-            policy("allow-kafka-egress", ns, {
-                podSelector: {},
-                policyTypes: ["Egress"],
-                egress: [
-                    { to: [workloadPeer(brokers)], ports: [...clientPorts, portRule(brokers.ports.replication)] },
-                    { to: [workloadPeer(controllers)], ports: [portRule(controllers.ports.controlplane)] },
-                ],
-            }),
             policy("allow-kafka-brokers-ingress", ns, {
                 podSelector: { matchLabels: { ...brokers.podLabels } },
                 policyTypes: ["Ingress"],
@@ -113,7 +110,7 @@ function kafkaPolicies(ns: string, topology: Topology): Manifest[] {
             }),
         );
     }
-    return out;
+    return egress.length > 0 ? [policy("allow-kafka-egress", ns, { podSelector: {}, policyTypes: ["Egress"], egress }), ...out] : out;
 }
 
 function ingressPolicy(svc: ServiceSpec, topology: Topology): Manifest[] {

@@ -1,6 +1,7 @@
 import { ServiceSpec } from "../../model/catalog";
 import { MeshModel } from "../../model/mesh";
 import { Manifest, MESH_ROOT_NAMESPACE, metadata, principal } from "../../model/wellknown";
+import { kafkaClients } from "../../model/workloads";
 import { Topology } from "./topology";
 
 /** Istio security policies (security.istio.io/v1): mutual TLS and who may call whom. */
@@ -60,7 +61,7 @@ function allow(name: string, namespace: string, labels: Readonly<Record<string, 
     return { apiVersion: SECURITY_API, kind: "AuthorizationPolicy", metadata: metadata(name, namespace), spec: { selector: { matchLabels: { ...labels } }, action: "ALLOW", rules } };
 }
 
-/** Kafka in an injected namespace: the clients' principals on the bootstrap ports, the brokers' on replication, every node's on the quorum port. */
+/** Kafka in an injected namespace: the principals of the services that produce or consume on the bootstrap ports, the brokers' on replication, every node's on the quorum port. */
 function kafkaAllows(topology: Topology): Manifest[] {
     const w = topology.context.workloads.byKey;
     const brokers = w.kafkaBrokers;
@@ -68,7 +69,7 @@ function kafkaAllows(topology: Topology): Manifest[] {
     if (!brokers.sidecar || !topology.injectedNamespaces.includes(brokers.namespace)) {
         return [];
     }
-    const clients = topology.meshServices.filter((s) => s.namespace === brokers.namespace && s.sidecar).map((s) => principal(s.namespace, s.serviceAccount));
+    const clients = kafkaClients(topology.meshServices).filter((s) => s.sidecar).map((s) => principal(s.namespace, s.serviceAccount));
     const brokerPrincipal = principal(brokers.namespace, brokers.serviceAccount);
     const controllerPrincipal = principal(controllers.namespace, controllers.serviceAccount);
     const ports = (list: readonly number[]): { operation: { ports: string[] } }[] => [{ operation: { ports: list.map(String) } }];
