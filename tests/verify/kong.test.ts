@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { kongRouteCheck, kongStatusCheck } from "../../verify/checks";
 import { runCheck } from "../../verify/runner";
-import { FakeServer, context, deadUrl, kongStatus, kubeStatus, routes, startServer } from "./support";
+import { kongReplicasCheck } from "../../verify/checks/kong";
+import { FakeServer, context, deadUrl, kongOwn, kongProxied, kongStatus, kubeStatus, routes, startServer } from "./support";
 
 const servers: FakeServer[] = [];
 afterEach(async () => {
@@ -29,9 +30,10 @@ function gateway(extra: Record<string, unknown> = {}): Record<string, unknown> {
     };
 }
 
-/** Kong's own answers (kong/tools/http.lua default exit bodies, jwt plugin handler). */
-const NO_ROUTE = { status: 404, body: { message: "no Route matched with those values" } };
-const UNAUTHORIZED = { status: 401, body: { message: "Unauthorized" } };
+/** Kong's own answers (kong/tools/http.lua default exit bodies, jwt plugin handler), with Kong's headers. */
+const NO_ROUTE = kongOwn(404, { message: "no Route matched with those values" });
+const UNAUTHORIZED = kongOwn(401, { message: "Unauthorized" });
+const HEALTHY = kongProxied(200, { ok: true });
 
 describe("kong-status check", () => {
     it("passes when GET /status reports the datastore reachable, sending the admin token", async () => {
@@ -72,25 +74,25 @@ describe("kong-status check", () => {
 
 describe("kong-route check", () => {
     it("passes: the JWT route answers 401 without a token and the open route reaches its upstream", async () => {
-        const proxy = await serve(routes({ "/api/portal": UNAUTHORIZED, "/api/portal-health": { body: { ok: true }, headers: { via: "kong/3.9.1" } } }));
+        const proxy = await serve(routes({ "/api/portal": UNAUTHORIZED, "/api/portal-health": HEALTHY }));
         const r = await runCheck(kongRouteCheck, context({ gateway: gateway({ proxyUrl: proxy.url }) }));
         expect(r.status).toBe("PASS");
-        expect(r.detail).toContain("route portal-api (GET /api/portal, JWT required): 401 without a token");
-        expect(r.detail).toContain("route portal-health (GET /api/portal-health, no JWT): 200 from the upstream");
+        expect(r.detail).toContain("route portal-api (GET /api/portal, JWT required): 401 without a token from Kong 3.9.3 itself");
+        expect(r.detail).toContain("route portal-health (GET /api/portal-health, no JWT): 200 from the upstream through Kong 3.9.3 and an Istio sidecar");
         // Regex paths are never probed.
         expect(proxy.requests.map((q) => q.url)).toEqual(["/api/portal", "/api/portal-health"]);
         expect(proxy.requests[0].headers.authorization).toBeUndefined();
     });
 
     it("fails when a JWT route answers without a token", async () => {
-        const proxy = await serve(routes({ "/api/portal": { body: { items: [] } }, "/api/portal-health": { body: { ok: true } } }));
+        const proxy = await serve(routes({ "/api/portal": kongProxied(200, { items: [] }), "/api/portal-health": HEALTHY }));
         const r = await runCheck(kongRouteCheck, context({ gateway: gateway({ proxyUrl: proxy.url }) }));
         expect(r.status).toBe("FAIL");
-        expect(r.items[0]).toContain("answered 200 without a token, expected 401");
+        expect(r.items[0]).toContain("answered 200 from the upstream through Kong 3.9.3 and an Istio sidecar without a token, expected Kong's own 401");
     });
 
     it("fails when Kong has no such route, or cannot reach the upstream", async () => {
-        const proxy = await serve(routes({ "/api/portal": NO_ROUTE, "/api/portal-health": { status: 502, body: { message: "An invalid response was received from the upstream server" } } }));
+        const proxy = await serve(routes({ "/api/portal": NO_ROUTE, "/api/portal-health": kongOwn(502, { message: "An invalid response was received from the upstream server" }) }));
         const r = await runCheck(kongRouteCheck, context({ gateway: gateway({ proxyUrl: proxy.url }) }));
         expect(r.status).toBe("FAIL");
         expect(r.items).toContain('route portal-api (GET /api/portal, JWT required): Kong has no such route (404 "no Route matched with those values")');
@@ -98,7 +100,7 @@ describe("kong-route check", () => {
     });
 
     it("goes through the API server's service proxy to kong-proxy:80 by default", async () => {
-        const api = await serve(routes({ "/api/v1/namespaces/kong/services/kong-proxy:80/proxy/api/portal": UNAUTHORIZED, "/api/v1/namespaces/kong/services/kong-proxy:80/proxy/api/portal-health": { body: { ok: true } } }));
+        const api = await serve(routes({ "/api/v1/namespaces/kong/services/kong-proxy:80/proxy/api/portal": UNAUTHORIZED, "/api/v1/namespaces/kong/services/kong-proxy:80/proxy/api/portal-health": HEALTHY }));
         const r = await runCheck(kongRouteCheck, context({ gateway: gateway() }, { kubeApi: api.url }));
         expect(r.status).toBe("PASS");
     });
@@ -111,13 +113,13 @@ describe("kong-route check", () => {
     });
 
     it("derives the routes from the catalog when the outputs carry none (dev: JWT off)", async () => {
-        const proxy = await serve((req) => (req.url === "/api/portal" ? { body: { ok: true } } : NO_ROUTE));
+        const proxy = await serve((req) => (req.url === "/api/portal" ? HEALTHY : NO_ROUTE));
         const r = await runCheck(kongRouteCheck, context({ gateway: { jwtRequired: false, proxyUrl: proxy.url } }));
         expect(r.status).toBe("PASS");
-        expect(r.detail).toContain("route portal-services.portal-api (GET /api/portal, no JWT): 200 from the upstream");
+        expect(r.detail).toContain("route portal-services.portal-api (GET /api/portal, no JWT): 200 from the upstream through Kong 3.9.3");
         const prod = await runCheck(kongRouteCheck, context({ gateway: { jwtRequired: true, proxyUrl: proxy.url } }));
         expect(prod.status).toBe("FAIL");
-        expect(prod.items[0]).toContain("expected 401");
+        expect(prod.items[0]).toContain("expected Kong's own 401");
     });
 
     it("reads the program's outputs: routes as Kong route name → paths, in-cluster proxy URL via the API server", async () => {
@@ -134,7 +136,7 @@ describe("kong-route check", () => {
         const r = await runCheck(kongRouteCheck, context({ gateway: programOutputs }, { kubeApi: api.url }));
         expect(r.status).toBe("PASS");
         // JWT expectation from jwtRequired and the catalog (portal-services is not public); regex route not probed.
-        expect(r.detail).toBe("route portal-services.portal-api (GET /api/portal, JWT required): 401 without a token");
+        expect(r.detail).toBe("route portal-services.portal-api (GET /api/portal, JWT required): 401 without a token from Kong 3.9.3 itself");
         expect(api.requests.map((q) => q.url)).toEqual(["/api/v1/namespaces/kong/services/kong-proxy:80/proxy/api/portal"]);
 
         // The Admin API through the same proxy meets the mesh's DENY policy: could not run, with the port-forward.
@@ -150,5 +152,75 @@ describe("kong-route check", () => {
         const r = await runCheck(kongRouteCheck, context({ gateway: gateway({ proxyUrl: await deadUrl() }) }));
         expect(r.status).toBe("ERROR");
         expect(r.detail).toContain("connection refused");
+    });
+
+    it("FAILS on a server that answers 200 to everything, naming what answered", async () => {
+        const anything = await serve(() => ({ status: 200, body: { ok: true } }));
+        const r = await runCheck(kongRouteCheck, context({ gateway: gateway({ proxyUrl: anything.url }) }));
+        expect(r.status).toBe("FAIL");
+        expect(r.items[0]).toContain("route portal-api (GET /api/portal, JWT required): answered 200 by a server sending no Server header, not Kong and not a sidecar");
+        expect(r.items[1]).toContain("route portal-health (GET /api/portal-health, no JWT): answered 200 by a server sending no Server header");
+        const nginx = await serve(() => ({ status: 200, body: {}, headers: { server: "nginx/1.27.0" } }));
+        const n = await runCheck(kongRouteCheck, context({ gateway: gateway({ proxyUrl: nginx.url }) }));
+        expect(n.items[0]).toContain('a server calling itself "nginx/1.27.0"');
+        // Kong's Via alone (an upstream's own Via header echoed by anything) is not Kong's answer.
+        const fakeVia = await serve(() => ({ status: 401, body: { message: "Unauthorized" }, headers: { via: "1.1 kong/3.9.3" } }));
+        expect((await runCheck(kongRouteCheck, context({ gateway: gateway({ proxyUrl: fakeVia.url }) }))).status).toBe("FAIL");
+    });
+
+    it("FAILS on a 403 \"RBAC: access denied\" from the upstream's sidecar: the mesh refused the gateway", async () => {
+        const proxy = await serve(routes({ "/api/portal": UNAUTHORIZED, "/api/portal-health": kongProxied(403, undefined, { text: "RBAC: access denied" }) }));
+        const r = await runCheck(kongRouteCheck, context({ gateway: gateway({ proxyUrl: proxy.url }) }));
+        expect(r.status).toBe("FAIL");
+        expect(r.items[0]).toContain('route portal-health (GET /api/portal-health, no JWT): the upstream\'s sidecar refused Kong (403 "RBAC: access denied")');
+        // The same 403 straight from a sidecar, not through Kong, is named as such.
+        const sidecar = await serve(() => ({ status: 403, text: "RBAC: access denied", headers: { server: "istio-envoy" } }));
+        const s = await runCheck(kongRouteCheck, context({ gateway: gateway({ proxyUrl: sidecar.url }) }));
+        expect(s.items.join("\n")).toContain("answered 403 by an Istio sidecar (server: istio-envoy), not Kong");
+    });
+
+    it("FAILS when Kong answers for a meshed upstream without any sidecar's headers", async () => {
+        const proxy = await serve(routes({ "/api/portal": UNAUTHORIZED, "/api/portal-health": kongProxied(200, { ok: true }, { sidecar: false }) }));
+        const r = await runCheck(kongRouteCheck, context({ gateway: gateway({ proxyUrl: proxy.url }) }));
+        expect(r.status).toBe("FAIL");
+        expect(r.items[0]).toContain("but portal-services has a sidecar: the answer did not come through the mesh");
+    });
+
+    it("FAILS when Kong's route sends traffic to another upstream than its catalog service (Admin API)", async () => {
+        const proxy = await serve(routes({ "/api/portal": UNAUTHORIZED, "/api/portal-health": HEALTHY }));
+        const wrong = await serve(routes({ "/routes/portal-services.portal-health/service": { body: { name: "portal-services", host: "httpbin.default.svc.cluster.local", port: 80 } } }));
+        const r = await runCheck(kongRouteCheck, context({ gateway: gateway({ proxyUrl: proxy.url, adminUrl: wrong.url }) }));
+        expect(r.status).toBe("FAIL");
+        expect(r.items[0]).toContain("route portal-health sends traffic to httpbin.default.svc.cluster.local, not to portal-services.data-platform.svc.cluster.local (its catalog service)");
+        const right = await serve(routes({ "/routes/portal-services.portal-health/service": { body: { name: "portal-services", host: "portal-services.data-platform.svc.cluster.local", port: 8080 } } }));
+        const ok = await runCheck(kongRouteCheck, context({ gateway: gateway({ proxyUrl: proxy.url, adminUrl: right.url }) }));
+        expect(ok.status).toBe("PASS");
+        expect(ok.detail).toContain("(Kong service → portal-services.data-platform.svc.cluster.local)");
+    });
+});
+
+describe("kong-replicas check", () => {
+    const path = "/apis/apps/v1/namespaces/kong/deployments/kong";
+    const deployment = (desired: number, ready: number) => ({ kind: "Deployment", apiVersion: "apps/v1", metadata: { name: "kong", namespace: "kong" }, spec: { replicas: desired }, status: { replicas: desired, readyReplicas: ready, updatedReplicas: desired, availableReplicas: ready } });
+
+    it("passes when every replica is ready", async () => {
+        const api = await serve(routes({ [path]: { body: deployment(2, 2) } }));
+        const r = await runCheck(kongReplicasCheck, context({ gateway: gateway() }, { kubeApi: api.url }));
+        expect(r.status).toBe("PASS");
+        expect(r.detail).toBe("Kong: 2/2 ready, 2 updated, 2 available");
+    });
+
+    it("FAILS when one replica of two is not ready (what the seed's 2/2 would hide)", async () => {
+        const api = await serve(routes({ [path]: { body: deployment(2, 1) } }));
+        const r = await runCheck(kongReplicasCheck, context({ gateway: gateway() }, { kubeApi: api.url }));
+        expect(r.status).toBe("FAIL");
+        expect(r.detail).toBe("Kong: 1/2 ready, 2 updated, 1 available");
+    });
+
+    it("FAILS when the Deployment is missing or scaled to 0", async () => {
+        const none = await serve(() => undefined);
+        expect((await runCheck(kongReplicasCheck, context({ gateway: gateway() }, { kubeApi: none.url }))).detail).toContain("there is no Deployment kong/kong");
+        const zero = await serve(routes({ [path]: { body: deployment(0, 0) } }));
+        expect((await runCheck(kongReplicasCheck, context({ gateway: gateway() }, { kubeApi: zero.url }))).detail).toContain("scaled to 0");
     });
 });

@@ -1,4 +1,8 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../../verify/context";
 import { meshServiceCheck } from "../../verify/checks";
 import { runCheck } from "../../verify/runner";
 import { FakeServer, context, deadUrl, kubeStatus, meshOutputs, routes, startServer } from "./support";
@@ -26,11 +30,34 @@ describe("mesh-service check", () => {
         expect(s.requests[0].url).toBe(PROXY);
     });
 
-    it("passes but notes when no Envoy header shows the answer crossed a sidecar", async () => {
+    it("FAILS on a 200 without the sidecar's headers for a service that has one, naming what answered", async () => {
+        // A plain server answering 200 to everything (or a port-forward to the wrong thing) is not the mesh.
         const s = await apiAnswering({ body: { ok: true } });
         const r = await runCheck(meshServiceCheck, context({ mesh: meshOutputs() }, { kubeApi: s.url }));
-        expect(r.status).toBe("PASS");
-        expect(r.detail).toContain("may not have crossed a sidecar");
+        expect(r.status).toBe("FAIL");
+        expect(r.detail).toContain("answered 200 {\"ok\":true} from a server sending no Server header, not Kong and not a sidecar: portal-services has a sidecar");
+        const nginx = await apiAnswering({ body: { ok: true }, headers: { server: "nginx/1.27.0" } });
+        expect((await runCheck(meshServiceCheck, context({ mesh: meshOutputs() }, { kubeApi: nginx.url }))).detail).toContain('a server calling itself "nginx/1.27.0"');
+    });
+
+    it("needs no sidecar headers from a service whose pods have no sidecar", async () => {
+        // The catalog with portal-services opted out of injection (sidecar: false).
+        const raw = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "catalog", "services.json"), "utf8")) as { services: { name: string; sidecar?: boolean }[] };
+        raw.services.find((x) => x.name === "portal-services")!.sidecar = false;
+        const catalogFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "catalog-")), "services.json");
+        fs.writeFileSync(catalogFile, JSON.stringify(raw));
+        const s = await apiAnswering({ body: { ok: true } });
+        const r = await runCheck(meshServiceCheck, context({ mesh: meshOutputs() }, { kubeApi: s.url, catalogFile }));
+        expect(r.status, r.detail).toBe("PASS");
+        expect(r.detail).toContain("(it has no sidecar)");
+    });
+
+    it("FAILS on a sidecar's 403 through an allowed caller (--mesh-service-url), naming the sidecar", async () => {
+        const viaGateway = await startServer(() => ({ status: 403, text: "RBAC: access denied", headers: { server: "istio-envoy" } }));
+        servers.push(viaGateway);
+        const r = await runCheck(meshServiceCheck, context({ mesh: meshOutputs() }, { meshServiceUrl: `${viaGateway.url}/api/portal/healthz` }));
+        expect(r.status).toBe("FAIL");
+        expect(r.detail).toContain('an Istio sidecar (server: istio-envoy), not Kong refused the probe');
     });
 
     it("fails when the app answers an error", async () => {

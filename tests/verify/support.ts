@@ -187,6 +187,34 @@ export function syncStatus(proxy: string, o: { stale?: "cluster" | "listener" | 
 // Kong Admin API GET /status (Kong 3.x kong/api/routes/health.lua)
 // ---------------------------------------------------------------------------------------------------------------
 
+// ---------------------------------------------------------------------------------------------------------------
+// Kong's and Envoy's response headers (Kong 3.9.3 kong/runloop/handler.lua header_filter, kong/constants.lua HEADERS;
+// Istio sidecars: server: istio-envoy, Envoy router's x-envoy-upstream-service-time)
+// ---------------------------------------------------------------------------------------------------------------
+
+export const KONG_VERSION = "3.9.3";
+
+/** An answer Kong produced itself (no route, a plugin's 401/429, its own 502 when the upstream is down). */
+export function kongOwn(status: number, body: unknown): Reply {
+    return { status, body, headers: { server: `kong/${KONG_VERSION}`, "x-kong-response-latency": "1", "x-kong-request-id": "6a1e2c0d" } };
+}
+
+/** An upstream's answer Kong proxied; through the upstream's Istio sidecar unless `sidecar: false`. */
+export function kongProxied(status: number, body: unknown, opts: { sidecar?: boolean; text?: string } = {}): Reply {
+    const sidecar = opts.sidecar ?? true;
+    return {
+        status,
+        ...(opts.text !== undefined ? { text: opts.text } : { body }),
+        headers: {
+            via: `1.1 kong/${KONG_VERSION}`,
+            "x-kong-upstream-latency": "3",
+            "x-kong-proxy-latency": "1",
+            "x-kong-request-id": "6a1e2c0e",
+            ...(sidecar ? { server: "istio-envoy", "x-envoy-upstream-service-time": "2" } : {}),
+        },
+    };
+}
+
 export function kongStatus(reachable: boolean): Record<string, unknown> {
     return {
         database: { reachable },

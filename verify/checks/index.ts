@@ -1,6 +1,6 @@
 import { Check } from "../context";
 import { dashboardsCheck } from "./dashboards";
-import { kongRouteCheck, kongStatusCheck } from "./kong";
+import { kongReplicasCheck, kongRouteCheck, kongStatusCheck } from "./kong";
 import { meshServiceCheck } from "./meshservice";
 import { mtlsCheck } from "./mtls";
 import { plaintextCheck } from "./plaintext";
@@ -14,6 +14,7 @@ export const ALL_CHECKS: readonly Check[] = [
     proxySyncCheck,
     meshServiceCheck,
     kongStatusCheck,
+    kongReplicasCheck,
     kongRouteCheck,
     topicsCheck,
     dashboardsCheck,
@@ -21,4 +22,4 @@ export const ALL_CHECKS: readonly Check[] = [
     plaintextCheck,
 ];
 
-export { dashboardsCheck, kongRouteCheck, kongStatusCheck, meshServiceCheck, mtlsCheck, plaintextCheck, proxySyncCheck, sidecarsCheck, topicsCheck };
+export { dashboardsCheck, kongReplicasCheck, kongRouteCheck, kongStatusCheck, meshServiceCheck, mtlsCheck, plaintextCheck, proxySyncCheck, sidecarsCheck, topicsCheck };

@@ -1,7 +1,9 @@
-import { GATEWAY } from "../../model/wellknown";
+import { GATEWAY, serviceHost } from "../../model/wellknown";
 import { Check, VerifyContext } from "../context";
 import { getEndpoint, inClusterService } from "../endpoint";
 import { excerpt, HttpResponse, joinUrl, jsonBody } from "../http";
+import { kongRouteName } from "../../components/gateway/kong/entities";
+import { ENVOY_RBAC_DENIED, whoAnswered } from "../identity";
 import { KubeClient, asKubeStatus } from "../kube";
 import { GatewayOutputs, GatewayRouteOutput } from "../outputs";
 import { CannotRun, Outcome, fail, pass, skip } from "../result";
@@ -15,15 +17,20 @@ import { CannotRun, Outcome, fail, pass, skip } from "../result";
  * The Admin API is never exposed publicly (and the mesh denies it to callers outside its allowed namespaces), so its
  * URL comes from --kong-admin-url / KONG_ADMIN_URL or the `gateway.adminUrl` output, typically a port-forward.
  *
- * kong-route: a catalog route answers through kong-proxy. A route that requires a JWT must answer 401 without a
- * token (the jwt plugin's `{"message":"Unauthorized"}`); a route without one must reach its upstream. Kong answers
- * 404 `{"message":"no Route matched with those values"}` when no route matches, and 502/503/504 when it cannot
- * reach the upstream.
+ * kong-route: a catalog route answers through kong-proxy, and the check asserts who answered (verify/identity.ts):
+ * a route that requires a JWT must answer 401 without a token from Kong itself (`Server: kong/<v>`, the jwt
+ * plugin's `{"message":"Unauthorized"}`); a route without one must be proxied by Kong (`Via: ... kong/<v>`,
+ * `X-Kong-Upstream-Latency`) through the upstream's sidecar when the upstream has one, and not be refused by that
+ * sidecar (403 `RBAC: access denied`). An answer without Kong's headers is a FAIL naming what answered. With the
+ * Admin API at hand, the route's Kong service must point at the catalog service's mesh DNS name
+ * (`GET /routes/{name}/service`, Kong Admin API). Kong answers 404 `{"message":"no Route matched with those
+ * values"}` when no route matches, and 502/503/504 when it cannot reach the upstream.
+ *
+ * kong-replicas: every Kong replica is ready (Deployment `status.readyReplicas` = `spec.replicas`, apps/v1).
  */
 
 export const KONG_NO_ROUTE = "no Route matched with those values";
-/** The body of Envoy's RBAC filter when an AuthorizationPolicy denies a request. */
-export const ENVOY_RBAC_DENIED = "RBAC: access denied";
+export { ENVOY_RBAC_DENIED };
 
 function kongMessage(res: HttpResponse): string | undefined {
     const body = jsonBody(res);
@@ -144,6 +151,65 @@ function routesToProbe(ctx: VerifyContext, gateway: GatewayOutputs, canSetHost: 
     return [withJwt, withoutJwt].filter((p): p is Probe => p !== undefined);
 }
 
+/**
+ * The route's Kong service must point at its catalog service's mesh DNS name (the gateway component sets each Kong
+ * service's host to it). Read through the Admin API when a URL for it is at hand; otherwise noted, not judged.
+ */
+async function routeUpstream(ctx: VerifyContext, gateway: GatewayOutputs, probe: Probe): Promise<{ host?: string; problem?: string; note?: string }> {
+    const admin = ctx.endpoints.kongAdminUrl ?? gateway.adminUrl;
+    const svc = ctx.catalog().services.find((s) => s.name === probe.route.service);
+    if (admin === undefined || svc === undefined) {
+        return { note: `${probe.route.name}: the route's upstream was not confirmed (no Admin API URL, or no catalog service)` };
+    }
+    const headers: Record<string, string> = ctx.endpoints.kongAdminToken !== undefined ? { "kong-admin-token": ctx.endpoints.kongAdminToken } : {};
+    const kongName = probe.route.name.startsWith(`${svc.name}.`) ? probe.route.name : kongRouteName(svc.name, probe.route.name);
+    const { res } = await getEndpoint(ctx, joinUrl(admin, `/routes/${encodeURIComponent(kongName)}/service`), { headers, what: "the Kong Admin API", action: "pass --kong-admin-url (a port-forward to kong-admin)" });
+    const body = jsonBody(res) as { host?: unknown } | undefined;
+    const expected = serviceHost(svc.name, svc.namespace);
+    if (res.status !== 200 || typeof body?.host !== "string") {
+        return { problem: `the Admin API has no service for route ${probe.route.name} (${res.status}: ${excerpt(res.body, 100)})` };
+    }
+    if (body.host !== expected) {
+        return { problem: `route ${probe.route.name} sends traffic to ${body.host}, not to ${expected} (its catalog service)` };
+    }
+    return { host: body.host };
+}
+
+interface Deployment {
+    readonly spec?: { readonly replicas?: number };
+    readonly status?: { readonly replicas?: number; readonly readyReplicas?: number; readonly updatedReplicas?: number; readonly availableReplicas?: number };
+}
+
+/** The Kong Deployment's name (components/gateway/index.ts declares it as `kong`, the gateway's app label). */
+export const KONG_DEPLOYMENT = GATEWAY.app;
+
+export const kongReplicasCheck: Check = {
+    id: "kong-replicas",
+    title: "Every Kong replica is ready",
+    async run(ctx: VerifyContext): Promise<Outcome> {
+        const gateway = ctx.section("gateway");
+        if (gateway === undefined) {
+            return skip("the stack exports no `gateway` output (the gateway component is off)");
+        }
+        const path = `/apis/apps/v1/namespaces/${gateway.namespace}/deployments/${KONG_DEPLOYMENT}`;
+        const d = await ctx.kube().get<Deployment>(path);
+        if (d === undefined) {
+            return fail(`there is no Deployment ${gateway.namespace}/${KONG_DEPLOYMENT}`, "run `pulumi up` for this stack");
+        }
+        const desired = d.spec?.replicas ?? 1;
+        const ready = d.status?.readyReplicas ?? 0;
+        const updated = d.status?.updatedReplicas ?? 0;
+        const summary = `${ready}/${desired} ready, ${updated} updated, ${d.status?.availableReplicas ?? 0} available`;
+        if (desired === 0) {
+            return fail(`Deployment ${gateway.namespace}/${KONG_DEPLOYMENT} is scaled to 0`, "set gateway.replicas and run `pulumi up`");
+        }
+        if (ready !== desired || updated !== desired) {
+            return fail(`Kong: ${summary}`, `look at \`kubectl -n ${gateway.namespace} get pods -l app=${GATEWAY.app}\` and \`kubectl -n ${gateway.namespace} describe deploy/${KONG_DEPLOYMENT}\``);
+        }
+        return pass(`Kong: ${summary}`);
+    },
+};
+
 export const kongRouteCheck: Check = {
     id: "kong-route",
     title: "Catalog route answers through kong-proxy",
@@ -179,16 +245,25 @@ export const kongRouteCheck: Check = {
                 throw new CannotRun(`the API server could not proxy to ${gateway.namespace}/${gateway.proxyServiceName} (${res.status}: ${status.message ?? ""})`, action);
             }
             const message = kongMessage(res);
-            if (res.status === 404 && message === KONG_NO_ROUTE) {
+            const who = whoAnswered(res);
+            if (who.kong === undefined) {
+                failures.push(`${label}: answered ${res.status} by ${who.description}: expected Kong's own headers (Via: kong/<version> with X-Kong-Upstream-Latency, or Server: kong/<version> with X-Kong-Response-Latency)`);
+                continue;
+            }
+            if (res.status === 404 && message === KONG_NO_ROUTE && who.kong === "kong") {
                 failures.push(`${label}: Kong has no such route (404 "${KONG_NO_ROUTE}")`);
                 continue;
             }
             if (probe.jwt === true) {
-                if (res.status === 401) {
-                    passes.push(`${label}: 401 without a token`);
+                if (res.status === 401 && who.kong === "kong") {
+                    passes.push(`${label}: 401 without a token from ${who.description}`);
                 } else {
-                    failures.push(`${label}: answered ${res.status} without a token, expected 401 — the jwt plugin is not enforcing`);
+                    failures.push(`${label}: answered ${res.status} from ${who.description} without a token, expected Kong's own 401 — the jwt plugin is not enforcing`);
                 }
+                continue;
+            }
+            if (who.rbacDenied) {
+                failures.push(`${label}: the upstream's sidecar refused Kong (403 "${ENVOY_RBAC_DENIED}") — the mesh's AuthorizationPolicy on ${probe.route.service ?? "the service"} does not admit the gateway's identity`);
                 continue;
             }
             if (res.status === 502 || res.status === 503 || res.status === 504) {
@@ -199,10 +274,27 @@ export const kongRouteCheck: Check = {
                 failures.push(`${label}: 401 Unauthorized, but the stack says this route needs no JWT`);
                 continue;
             }
-            if (probe.jwt === undefined) {
-                notes.push(`${probe.route.name}: neither the outputs nor the catalog say whether it needs a JWT (gateway.jwtRequired / routes[].jwt); any answer but "no route" counts`);
+            if (who.kong !== "proxied") {
+                failures.push(`${label}: answered ${res.status} by ${who.description} (${message ?? excerpt(res.body, 80)}), not by the upstream`);
+                continue;
             }
-            passes.push(`${label}: ${res.status} from ${res.status === 401 ? "the jwt plugin" : "the upstream"}`);
+            const upstream = ctx.catalog().services.find((s) => s.name === probe.route.service);
+            if (upstream?.sidecar === true && !who.sidecar) {
+                failures.push(`${label}: answered ${res.status} through Kong without any sidecar's headers (server: istio-envoy / x-envoy-upstream-service-time), but ${upstream.name} has a sidecar: the answer did not come through the mesh`);
+                continue;
+            }
+            const target = await routeUpstream(ctx, gateway, probe);
+            if (target.problem !== undefined) {
+                failures.push(`${label}: ${target.problem}`);
+                continue;
+            }
+            if (probe.jwt === undefined) {
+                notes.push(`${probe.route.name}: neither the outputs nor the catalog say whether it needs a JWT (gateway.jwtRequired / routes[].jwt)`);
+            }
+            if (target.note !== undefined) {
+                notes.push(target.note);
+            }
+            passes.push(`${label}: ${res.status} from ${who.description}${target.host ? ` (Kong service → ${target.host})` : ""}`);
         }
         if (failures.length > 0) {
             return fail(

@@ -1,6 +1,7 @@
 import { Check, VerifyContext } from "../context";
 import { getEndpoint } from "../endpoint";
-import { excerpt, header, HttpResponse, jsonBody, redactUrl } from "../http";
+import { excerpt, HttpResponse, jsonBody, redactUrl } from "../http";
+import { whoAnswered } from "../identity";
 import { KubeClient, asKubeStatus } from "../kube";
 import { CannotRun, Outcome, error, fail, pass, skip } from "../result";
 
@@ -10,11 +11,13 @@ import { CannotRun, Outcome, error, fail, pass, skip } from "../result";
  * (https://kubernetes.io/docs/tasks/access-application-cluster/access-cluster-services/#manually-constructing-apiserver-proxy-urls),
  * which reaches a pod of the Service and so its sidecar's inbound listener. Or to `--mesh-service-url`.
  *
- * How answers are judged:
- * - 2xx: PASS. Envoy response headers (`x-envoy-upstream-service-time`, `server: istio-envoy`) show the answer
- *   crossed the sidecar; their absence is noted.
- * - 403 `RBAC: access denied` (Envoy's RBAC filter body): the mesh's default-deny refused a caller without a mesh
- *   identity — the mesh works, but the probe cannot reach the app: ERROR with how to probe instead.
+ * How answers are judged (who answered: verify/identity.ts):
+ * - 2xx with the sidecar's response headers (`server: istio-envoy`, `x-envoy-upstream-service-time`): PASS. A 2xx
+ *   without them, for a service whose pods have a sidecar, is a FAIL naming what answered (a 200-to-everything
+ *   server, a port-forward to the wrong thing, a pod that lost its sidecar). A service without a sidecar needs none.
+ * - 403 `RBAC: access denied` (Envoy's RBAC filter body) through the API server proxy: the mesh's default-deny
+ *   refused a caller without a mesh identity — the probe cannot reach the app: ERROR with how to probe instead.
+ *   Through `--mesh-service-url` (an allowed caller such as the gateway): FAIL, the mesh refused that caller.
  * - API server Status 503 "no endpoints available": no ready pod → FAIL.
  * - API server "error trying to reach service" (connection reset) in a STRICT namespace: the sidecar refused the
  *   API server's plaintext → ERROR; elsewhere → FAIL.
@@ -22,10 +25,6 @@ import { CannotRun, Outcome, error, fail, pass, skip } from "../result";
  */
 
 const ENVOY_RBAC_DENIED = "RBAC: access denied";
-
-function throughSidecar(res: HttpResponse): boolean {
-    return header(res, "x-envoy-upstream-service-time") !== undefined || header(res, "server") === "istio-envoy" || header(res, "x-envoy-decorator-operation") !== undefined;
-}
 
 export const meshServiceCheck: Check = {
     id: "mesh-service",
@@ -57,14 +56,24 @@ export const meshServiceCheck: Check = {
             res = await ctx.kube().raw(apiPath);
         }
         const target = `${svc.namespace}/${svc.name}:${svc.port}${svc.healthPath}`;
+        const who = whoAnswered(res);
         if (res.status >= 200 && res.status < 300) {
-            const sidecar = throughSidecar(res);
-            return pass(
-                `${target} answered ${res.status} ${excerpt(res.body, 120)}${sidecar ? " through its sidecar" : " (no Envoy response headers: the answer may not have crossed a sidecar; see the sidecar check)"}`,
-            );
+            if (svc.sidecar && !who.sidecar) {
+                return fail(
+                    `${target} answered ${res.status} ${excerpt(res.body, 80)} from ${who.description}: ${svc.name} has a sidecar, so a real answer carries server: istio-envoy / x-envoy-upstream-service-time (${redactUrl(via)})`,
+                    `check what ${redactUrl(via)} really reaches (a port-forward to the wrong pod or port?) and that ${svc.name}'s pods still have their sidecar (the sidecars check)`,
+                );
+            }
+            return pass(`${target} answered ${res.status} ${excerpt(res.body, 120)}${who.sidecar ? " through its sidecar" : " (it has no sidecar)"}`);
         }
         const body = jsonBody(res);
         const status = asKubeStatus(body);
+        if (res.status === 403 && res.body.trim() === ENVOY_RBAC_DENIED && ctx.endpoints.meshServiceUrl !== undefined) {
+            return fail(
+                `${target}: ${who.description} refused the probe through ${redactUrl(via)} (403 "${ENVOY_RBAC_DENIED}"): the mesh's authorization policies do not admit that caller`,
+                `allow the caller on ${svc.name} (catalog callers, or the gateway when the service is exposed) and run \`pulumi up\``,
+            );
+        }
         if (res.status === 403 && res.body.trim() === ENVOY_RBAC_DENIED) {
             return error(
                 `${target}: the sidecar answered 403 "${ENVOY_RBAC_DENIED}" — the mesh's authorization policies refuse a caller without a mesh identity (${redactUrl(via)}), so the app was not reached`,
