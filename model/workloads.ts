@@ -352,3 +352,13 @@ export function defaultWorkloads(catalog: Catalog, activeRevision: string): Work
 export function kafkaClients(services: readonly ServiceSpec[]): ServiceSpec[] {
     return services.filter((s) => s.produces.length > 0 || s.consumes.length > 0);
 }
+
+/**
+ * The ports of a service reached without mTLS: its declared plaintext ports, and its own port when one of its
+ * callers runs without a sidecar (Kiali → Prometheus). The mesh keeps exactly these PERMISSIVE; verify accepts
+ * exactly these.
+ */
+export function plaintextPortsOf(service: ServiceSpec, services: readonly ServiceSpec[]): number[] {
+    const bareCaller = service.sidecar && service.callers.some((c) => services.find((s) => s.name === c)?.sidecar === false);
+    return [...new Set([...service.plaintextPorts, ...(bareCaller ? [service.port] : [])])];
+}

@@ -2,7 +2,7 @@ import { PlatformModel } from "../../model";
 import { Catalog, ServiceSpec } from "../../model/catalog";
 import { MeshModel } from "../../model/mesh";
 import { GATEWAY, principal, serviceHost } from "../../model/wellknown";
-import { defaultWorkloads, WorkloadsModel } from "../../model/workloads";
+import { defaultWorkloads, plaintextPortsOf, WorkloadsModel } from "../../model/workloads";
 
 /**
  * Who may call whom, derived once from the catalog and the workload model. Every policy (AuthorizationPolicy,
@@ -112,7 +112,8 @@ export function buildTopology(catalog: Catalog, context: MeshContext): Topology 
         const declared = svc.plaintext.map((p) => ({ port: p.port, from: p.from.map(resolve).filter((c): c is Caller => c !== undefined) }));
         // A caller without a sidecar reaches the service in plaintext: its port is kept PERMISSIVE for exactly it.
         const bare = (callers.get(svc.name) ?? []).filter((c) => c.kind === "pods" && c.principal === undefined);
-        return bare.length > 0 && svc.sidecar ? [...declared, { port: svc.port, from: bare }] : declared;
+        const derived = plaintextPortsOf(svc, present).filter((p) => !svc.plaintextPorts.includes(p));
+        return [...declared, ...derived.map((port) => ({ port, from: bare }))];
     };
     return {
         injectedNamespaces: injected,

@@ -3,6 +3,7 @@ import { deriveFlows } from "../../contract";
 import { declareMesh, meshContext } from "../../components/mesh";
 import { buildModel, PlatformModel } from "../../model";
 import { ConfigError } from "../../model/errors";
+import { plaintextPortsOf } from "../../model/workloads";
 import { baseConfig, defaultCatalog } from "../support/fixtures";
 
 /**
@@ -105,6 +106,12 @@ describe("catalog: real labels, sidecar and plaintext senders", () => {
         const found = problems(() => model({}, catalog));
         expect(found.some((p) => /plaintextPorts: lists bare port numbers/.test(p))).toBe(true);
         expect(found.some((p) => /plaintextPorts.*from: names no sender/.test(p))).toBe(true);
+    });
+
+    it("plaintext ports: the declared ones, and the service port where a caller has no sidecar (Kiali → Prometheus)", () => {
+        const services = model().catalog.services;
+        const of = (name: string): number[] => plaintextPortsOf(services.find((s) => s.name === name)!, services);
+        expect([of("prometheus"), of("kong-proxy"), of("grafana"), of("portal-services")]).toEqual([[9090], [8000, 8443], [3000], []]);
     });
 
     it("a service's declared labels become its selectors; sidecar false opts it out", () => {

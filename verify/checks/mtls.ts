@@ -1,3 +1,4 @@
+import { plaintextPortsOf } from "../../model/workloads";
 import { Check, VerifyContext } from "../context";
 import { Outcome, fail, pass, skip } from "../result";
 import { ObjectMeta } from "./pods";
@@ -98,8 +99,11 @@ export const mtlsCheck: Check = {
                 if (top !== undefined && DOWNGRADES.has(top)) {
                     problems.push(`${name}: workload policy sets ${top} in a STRICT namespace`);
                 }
-                const app = pa.spec?.selector?.matchLabels?.app;
-                const declared = new Set((services ?? []).filter((s) => s.namespace === ns && s.app === app).flatMap((s) => s.plaintextPorts.map(String)));
+                // The mesh names each exception `<service>-plaintext-ports` (components/mesh/security.ts); its pods'
+                // labels are the service's real ones, so the name, not an `app` label, identifies the service.
+                const svc = (services ?? []).find((s) => s.namespace === ns && `${s.name}-plaintext-ports` === pa.metadata.name);
+                const app = svc?.app ?? pa.spec?.selector?.matchLabels?.app;
+                const declared = new Set(svc ? plaintextPortsOf(svc, services ?? []).map(String) : []);
                 for (const [port, pm] of Object.entries(pa.spec?.portLevelMtls ?? {})) {
                     if (pm.mode === undefined || !DOWNGRADES.has(pm.mode)) continue;
                     if (declared.has(port)) {

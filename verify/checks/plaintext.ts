@@ -1,3 +1,4 @@
+import { plaintextPortsOf } from "../../model/workloads";
 import { anyOf, rate, sel, sumBy } from "../../components/observability/promql";
 import { Check, VerifyContext } from "../context";
 import { getEndpoint } from "../endpoint";
@@ -91,7 +92,8 @@ export const plaintextCheck: Check = {
         const [http, tcp, total] = await Promise.all([query(ctx, base, q.http), query(ctx, base, q.tcp), query(ctx, base, q.total)]);
         let allowedApps: Set<string>;
         try {
-            allowedApps = new Set(ctx.catalog().services.filter((s) => s.plaintextPorts.length > 0).map((s) => `${s.namespace}/${s.app}`));
+            const services = ctx.catalog().services;
+            allowedApps = new Set(services.filter((s) => plaintextPortsOf(s, services).length > 0).map((s) => `${s.namespace}/${s.app}`));
         } catch {
             allowedApps = new Set();
         }
