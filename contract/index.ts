@@ -114,7 +114,7 @@ export function renderFlows(stack: string, results: readonly FlowResult[]): stri
         ...results.map((r) =>
             [
                 "",
-                cell(r.flow.id + (r.flow.protocol === "UDP" ? "" : "")),
+                cell(r.flow.id),
                 r.flow.expect,
                 r.l3.allowed ? "allow" : `deny (${r.l3.deniedAt})`,
                 cell(r.l3.decidedBy.join(", ")),

@@ -33,7 +33,7 @@ export interface ExternalPeer {
 export type Peer = PodPeer | ExternalPeer;
 
 export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
-/** The in-cluster database's pods ({ app: kong-postgres } by the catalog's default); only present when in-cluster. */
+/** Kong's migrations Jobs (run-to-completion, no sidecar), a sender of plaintext to the in-cluster database. */
 export const MIGRATIONS_PEER = "kong-migrations";
 export const EDGE_PEER = "edge";
 export const API_SERVER_PEER = "kube-apiserver";

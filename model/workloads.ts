@@ -70,7 +70,7 @@ export interface WorkloadsModel {
 export const UPSTREAM = {
     kubePrometheusStack: "prometheus-community/helm-charts kube-prometheus-stack-88.5.3",
     prometheusOperator: "prometheus-operator v0.93.0",
-    prometheusChart: "prometheus-community/helm-charts prometheus-29.27.0",
+    prometheusChart: "prometheus-community/helm-charts prometheus-29.27.0 (values.yaml server.name \"server\")",
     grafanaChart: "grafana/helm-charts grafana-10.5.15",
     strimzi: "strimzi-kafka-operator 1.2.0",
     kiali: "kiali/helm-charts v2.17.0 and v2.26.0 (the charts for Istio 1.28 and 1.30: same labels, account, ports)",
@@ -168,6 +168,8 @@ function kafka(r: Reader, catalog: Catalog): { flavour: KafkaFlavour; brokers: W
     const flavour = r.oneOf("flavour", KAFKA_FLAVOURS, "strimzi");
     const namespace = r.string("namespace", "data-platform");
     const sidecar = r.boolean("sidecar", injected(catalog, namespace));
+    // Listener ports are whatever the installation's Kafka resource declares; the contract and the policies use the
+    // stack's bootstrap servers' ports, and these only when the stack names none (Strimzi's documented plain/tls examples).
     const clientPorts = (r.raw("clientPorts") as number[] | undefined) ?? [9092, 9093];
     if (!Array.isArray(clientPorts) || clientPorts.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) {
         r.problems.add(r.at("clientPorts"), clientPorts, "must be a list of port numbers", "list the brokers' listener ports, e.g. [9092, 9093]");
