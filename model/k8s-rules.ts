@@ -59,7 +59,11 @@ export function dns1123Subdomain(value: string): string[] {
     return errs;
 }
 
-/** Service names (k8s.io/kubernetes ValidateServiceName = apimachinery NameIsDNS1035Label). */
+/**
+ * Service names as Kubernetes validated them before RelaxedServiceNameValidation (ValidateServiceName =
+ * apimachinery NameIsDNS1035Label): the model keeps this rule for catalog services, so a name works on every
+ * version; a 1.36 API server also takes DNS-1123 labels (tests/model/k8s-rules.cluster.test.ts shows both).
+ */
 export function dns1035Label(value: string): string[] {
     const errs: string[] = [];
     if (bytes(value) > DNS1123_LABEL_MAX) {
@@ -108,7 +112,10 @@ export function labelValue(value: string): string[] {
     return errs;
 }
 
-/** Container and Service port names (IANA_SVC_NAME, RFC 6335, lower case only). */
+/**
+ * Container port names (IANA_SVC_NAME, RFC 6335, lower case only). Service port names need only be DNS-1123 labels;
+ * the program holds both to this stricter rule, so a Service port can name its container port.
+ */
 export function portName(value: string): string[] {
     const errs: string[] = [];
     if (bytes(value) > PORT_NAME_MAX) {
