@@ -1,6 +1,7 @@
 import * as avro from "avsc";
 import { HEADERS } from "./producer";
-import { SchemaSet, SchemaVersion } from "./schemas";
+import { RegistrySchemaLookup } from "./registry";
+import { fingerprintOf, SchemaSet, SchemaVersion } from "./schemas";
 import { TRACEPARENT_HEADER } from "./trace";
 
 /**
@@ -40,14 +41,33 @@ export class EventDecoder {
     private readonly byId = new Map<number, SchemaVersion>();
     private readonly resolvers = new Map<string, { reader: avro.Type; resolver: ReturnType<avro.Type["createResolver"]> | undefined }>();
 
-    /** `schemaIds`: the same map the producer got (Avro full name → Schema Registry id of its current version). */
+    /**
+     * `registry`: where writer schemas of the Confluent wire format come from; an id the decoder has not seen is
+     * fetched on read by {@link decodeResolving}. `schemaIds`: ids known up front (Avro full name → id of its current version).
+     */
     constructor(
         private readonly schemas: SchemaSet = SchemaSet.load(),
         schemaIds: Readonly<Record<string, number>> = {},
+        private readonly registry?: RegistrySchemaLookup,
     ) {
         for (const [name, id] of Object.entries(schemaIds)) {
             this.byId.set(id, schemas.currentVersion(name));
         }
+    }
+
+    /** Like {@link decode}, resolving a schema id it does not know through the registry first. */
+    async decodeResolving(message: IncomingMessage): Promise<DecodedMessage> {
+        const value = message.value;
+        if (this.registry !== undefined && value !== null && value.length >= 5 && value[0] === 0) {
+            const id = value.readInt32BE(1);
+            if (!this.byId.has(id)) {
+                const writer = await this.registry.byId(id);
+                const fingerprint = fingerprintOf(writer.type);
+                const known = this.schemas.byFingerprint(fingerprint);
+                this.byId.set(id, known ?? { name: writer.name, version: 0, file: `(registry id ${id})`, type: writer.type, fingerprint });
+            }
+        }
+        return this.decode(message);
     }
 
     decode(message: IncomingMessage): DecodedMessage {
@@ -74,7 +94,7 @@ export class EventDecoder {
             const id = message.value.readInt32BE(1);
             writer = this.byId.get(id);
             if (!writer) {
-                throw new Error(`unknown schema id ${id}: pass the producer's schemaIds to the decoder`);
+                throw new Error(`unknown schema id ${id}: decode with decodeResolving() and a registry, or pass the id in schemaIds`);
             }
             body = message.value.subarray(5);
         } else {

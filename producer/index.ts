@@ -22,3 +22,4 @@ export * from "./compat";
 export * from "./trace";
 export * from "./partition";
 export { validateValue, type FieldProblem } from "./validate";
+export * from "./registry";

@@ -31,7 +31,7 @@ export const HEADERS = {
  */
 export interface SchemaIdSource {
     /** Avro full name → id of that exact schema (registered under its subject, or looked up). */
-    idsFor(schemas: readonly { readonly name: string; readonly type: avro.Type }[]): Promise<ReadonlyMap<string, number>>;
+    idsFor(schemas: readonly { readonly name: string; readonly type: avro.Type; readonly topic: string }[]): Promise<ReadonlyMap<string, number>>;
 }
 
 export interface EventProducerOptions {
@@ -344,7 +344,7 @@ export class EventProducer {
         }
         const routes = [...this.routes.values()];
         const metadata = await this.transport.connect(routes.map((r) => r.topic));
-        const ids = this.schemaIds ? await this.schemaIds.idsFor(routes.map((r) => ({ name: r.schemaName, type: r.type }))) : new Map<string, number>();
+        const ids = this.schemaIds ? await this.schemaIds.idsFor(routes.map((r) => ({ name: r.schemaName, type: r.type, topic: r.topic }))) : new Map<string, number>();
         for (const r of routes) {
             const m = metadata.get(r.topic);
             if (m === undefined) {
