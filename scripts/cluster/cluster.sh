@@ -18,6 +18,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 tools="$here/../tools"
 eval "$(bash "$tools/env.sh")"
+TOOLS_BIN_DIR="$(bash "$tools/env.sh" --bin)"
 
 STATE="${CLUSTER_STATE_DIR:-$(cd "$here/../.." && pwd)/out/cluster}"
 API_PORT="${CLUSTER_APISERVER_PORT:-6443}"
@@ -135,7 +136,7 @@ launch() {
   shift
   mkdir -p "$RUN" "$LOGS"
   # setsid: a test runner's process group ending does not take the control plane down mid-run.
-  setsid "$@" >"$LOGS/$name.log" 2>&1 </dev/null &
+  setsid "$@" >"$LOGS/$name.log" 2>&1 </dev/null 9>&- &
   echo $! >"$RUN/$name.pid"
 }
 
@@ -203,6 +204,9 @@ start_scheduler() {
   wait_for kube-scheduler healthz_ok "https://$HOST:$SCHED_PORT/healthz"
 }
 
+# The node keeps a Lease (kwok --node-lease-duration-seconds): without one, the node lifecycle controller judges the
+# node by its status heartbeat, which kwok patches about once a minute, past the controller's grace period; it then
+# marks every pod on the node NotReady and nothing marks them Ready again.
 start_kwok() {
   local -a config=()
   local f
@@ -213,6 +217,7 @@ start_kwok() {
   done
   launch kwok kwok --kubeconfig="$STATE/kwok.kubeconfig" "${config[@]}" \
     --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
+    --node-lease-duration-seconds=40 \
     --cidr="$POD_CIDR" --node-ip="$HOST" --node-port="$KWOK_PORT" --server-address="$HOST:$KWOK_PORT" \
     --tls-cert-file="$PKI/kwok-serving.crt" --tls-private-key-file="$PKI/kwok-serving.key"
   local kc=(kubectl --kubeconfig="$STATE/admin.kubeconfig")
