@@ -40,7 +40,9 @@ function allowed(key: string, documented: readonly string[]): boolean {
     return documented.some((d) => d === key || (d.endsWith(".*") && key.startsWith(d.slice(0, -1))));
 }
 
-export function checkValues(release: string, chart: string, version: string, values: unknown): ValuesFinding[] {
+export function checkValues(release: string, chartOrPath: string, version: string, values: unknown): ValuesFinding[] {
+    // A chart installed from a local folder (the local stack's extracted Istio charts) is named by its folder.
+    const chart = path.isAbsolute(chartOrPath) || chartOrPath.startsWith(".") ? path.basename(chartOrPath) : chartOrPath;
     const documented = documentedKeys(chart, version);
     if (!documented) {
         return [{ release, key: "", message: `no documented key list for chart ${chart} ${version}: add validation/helm-values/${chart}-${version}.keys (scripts/helm-keys.ts)` }];
