@@ -154,7 +154,8 @@ async function drive(send: (i: number) => Promise<unknown>, outstanding: number)
 }
 
 /**
- * Apache Kafka's ProducerPerformance, same record size, acks=all, idempotence and codec; best of two runs.
+ * Apache Kafka's ProducerPerformance, same record size, acks=all, idempotence and codec; best of two runs of 5× the
+ * events (its rate is a whole-run average, JVM warm-up included).
  * Its summary line (ProducerPerformance.Stats.printTotal, kafka-tools 4.2.0): "N records sent, X records/sec (Y MB/sec), …".
  */
 function javaProducerPerformance(bootstrap: string, topic: string, recordSize: number, codec: string): Result | string {
@@ -172,7 +173,8 @@ function javaProducerPerformance(bootstrap: string, topic: string, recordSize: n
                 tools.stdout.trim(),
                 "org.apache.kafka.tools.ProducerPerformance",
                 "--topic", topic,
-                "--num-records", String(EVENTS),
+                // Five times the events: the JVM's warm-up (class loading, JIT) would otherwise dominate a short run.
+                "--num-records", String(5 * EVENTS),
                 "--record-size", String(recordSize),
                 "--throughput", "-1",
                 "--producer-props", `bootstrap.servers=${bootstrap}`, "acks=all", "enable.idempotence=true", `compression.type=${codec === "none" ? "none" : codec}`,
