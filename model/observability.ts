@@ -57,6 +57,17 @@ export interface KafkaExporterMetrics {
     readonly underReplicatedPartitions: string;
 }
 
+/**
+ * The Kafka exporter the platform really has. This program does not run the brokers (their operator does: Strimzi's
+ * `Kafka.spec.kafkaExporter` runs this same danielqsj/kafka_exporter), so the stack names the existing exporter by
+ * the `job` label its series carry in Prometheus. Without a job, no Kafka panel or alert is declared (they would
+ * never show data); with one, ScrapeJobAbsent/ScrapeTargetDown cover it and `verify`'s kafka-exporter check asserts
+ * its metrics are there.
+ */
+export interface KafkaExporter extends KafkaExporterMetrics {
+    readonly job: string;
+}
+
 /** Documented defaults: the metric names kafka_exporter exposes (its README, "Metrics"). */
 export const DEFAULT_KAFKA_EXPORTER_METRICS: KafkaExporterMetrics = {
     topicOffset: "kafka_topic_partition_current_offset",
@@ -196,7 +207,7 @@ export const DEFAULT_TRACE_STORAGE: TraceStorage = { backend: "badger", retentio
 export interface ObservabilityModel {
     readonly grafana: GrafanaSettings;
     readonly prometheus: PrometheusSettings;
-    readonly kafkaExporter: KafkaExporterMetrics;
+    readonly kafkaExporter: KafkaExporterMetrics & { readonly job?: string };
     readonly alerts: AlertSettings;
     readonly traces: TraceStorage;
 }
@@ -307,9 +318,16 @@ function parsePrometheus(r: Reader): PrometheusSettings {
     return settings;
 }
 
-function parseKafkaExporter(r: Reader): KafkaExporterMetrics {
+/** The stack's Kafka exporter when it names one (`kafkaExporter.job`). */
+export function kafkaExporterOf(model: ObservabilityModel): KafkaExporter | undefined {
+    const { job, ...metrics } = model.kafkaExporter;
+    return job === undefined ? undefined : { ...metrics, job };
+}
+
+function parseKafkaExporter(r: Reader): KafkaExporterMetrics & { job?: string } {
     const d = DEFAULT_KAFKA_EXPORTER_METRICS;
-    const metrics: KafkaExporterMetrics = {
+    const metrics: KafkaExporterMetrics & { job?: string } = {
+        job: r.optional("job", () => r.string("job", undefined, { re: /^[^\s"\\]{1,200}$/, hint: "the job label of the exporter's series in Prometheus, e.g. kafka-exporter" })),
         topicOffset: r.string("topicOffset", d.topicOffset, METRIC_NAME),
         consumerGroupOffset: r.string("consumerGroupOffset", d.consumerGroupOffset, METRIC_NAME),
         consumerGroupLag: r.string("consumerGroupLag", d.consumerGroupLag, METRIC_NAME),

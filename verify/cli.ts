@@ -35,6 +35,7 @@ Endpoints (flag, else environment variable, else the stack outputs):
   --kong-proxy-url <url>    kong-proxy (KONG_PROXY_URL); else gateway.proxyUrl, else the API server's service proxy
   --grafana-url <url>       Grafana (GRAFANA_URL; token: GRAFANA_TOKEN); else observability.grafanaUrl
   --prometheus-url <url>    Prometheus (PROMETHEUS_URL); else observability.prometheusUrl
+  --kafka-exporter-job <j>  job label of the Kafka exporter's series (KAFKA_EXPORTER_JOB); else observability.kafkaExporterJob
   --kafka-bootstrap <list>  host:port[,host:port] (KAFKA_BOOTSTRAP); else events.bootstrapServers
   --kafka-tls <true|false>  override events.tlsEnabled; SASL password: KAFKA_SASL_PASSWORD
 Other:
@@ -101,6 +102,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, io: 
                 "kong-proxy-url": { type: "string" },
                 "grafana-url": { type: "string" },
                 "prometheus-url": { type: "string" },
+                "kafka-exporter-job": { type: "string" },
                 "kafka-bootstrap": { type: "string" },
                 "kafka-tls": { type: "string" },
                 catalog: { type: "string" },
@@ -159,6 +161,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, io: 
             grafanaUrl: s("grafana-url") ?? e("GRAFANA_URL"),
             grafanaToken: e("GRAFANA_TOKEN"),
             prometheusUrl: s("prometheus-url") ?? e("PROMETHEUS_URL"),
+            kafkaExporterJob: s("kafka-exporter-job") ?? e("KAFKA_EXPORTER_JOB"),
             kafkaBootstrap: list(s("kafka-bootstrap") ?? e("KAFKA_BOOTSTRAP")),
             kafkaTls: kafkaTls === undefined ? undefined : kafkaTls === "true",
             kafkaSaslPassword: e("KAFKA_SASL_PASSWORD"),

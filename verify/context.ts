@@ -35,6 +35,8 @@ export interface Endpoints {
     /** Grafana service-account token (env GRAFANA_TOKEN). */
     readonly grafanaToken?: string;
     readonly prometheusUrl?: string;
+    /** The Kafka exporter's `job` label (KAFKA_EXPORTER_JOB); else observability.kafkaExporterJob. */
+    readonly kafkaExporterJob?: string;
     readonly kafkaBootstrap?: readonly string[];
     readonly kafkaTls?: boolean;
     /** env KAFKA_SASL_PASSWORD. */

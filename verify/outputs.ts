@@ -13,7 +13,7 @@
  *                  (URLs may be in-cluster Service names: see verify/endpoint.ts)
  *   events:        bootstrapServers[], tlsEnabled?, sasl?{mechanism, username}, topicPrefix?, replicationFactor?,
  *                  minInsyncReplicas?, topicNames?{key: name}, topics?{key: {name, partitions, replicationFactor?, config?}}
- *   observability: grafanaUrl?, folderUid?, prometheusUrl?, dashboardUids?{title: uid},
+ *   observability: grafanaUrl?, folderUid?, prometheusUrl?, kafkaExporterJob?, dashboardUids?{title: uid},
  *                  dashboards? / dashboardUrls?{title: <grafana>/d/<uid>}
  */
 import { execFile } from "node:child_process";
@@ -77,6 +77,8 @@ export interface ObservabilityOutputs {
     readonly grafanaUrl?: string;
     readonly folderUid?: string;
     readonly prometheusUrl?: string;
+    /** The `job` label of the Kafka exporter the stack names (`observability.kafkaExporter.job`). */
+    readonly kafkaExporterJob?: string;
     readonly dashboards: readonly DashboardOutput[];
 }
 
@@ -351,6 +353,7 @@ function readObservability(f: Fields): { value: ObservabilityOutputs; problems: 
         grafanaUrl: f.optString("grafanaUrl") ?? (derivedBase !== undefined && derivedBase !== "" ? derivedBase : undefined),
         folderUid: f.optString("folderUid"),
         prometheusUrl: f.optString("prometheusUrl"),
+        kafkaExporterJob: f.optString("kafkaExporterJob"),
         dashboards: [...dashboards.values()],
     };
     return { value, problems: f.collect() };

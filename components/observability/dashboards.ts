@@ -6,7 +6,7 @@ import * as stat from "@grafana/grafana-foundation-sdk/stat";
 import * as timeseries from "@grafana/grafana-foundation-sdk/timeseries";
 import { Catalog, ServiceSpec } from "../../model/catalog";
 import { Problems } from "../../model/errors";
-import { ObservabilityModel } from "../../model/observability";
+import { KafkaExporter, ObservabilityModel, kafkaExporterOf } from "../../model/observability";
 import { WORKLOAD_REPORTING } from "./reporting";
 import { Matcher, quantile, rate, ratio, sel, sumBy } from "./promql";
 import {
@@ -35,7 +35,7 @@ import {
     reportedSelectors,
     Reporting,
     sumEach,
-    topicMatcher,
+    kafkaMatchers,
     underReplicated,
     TCP_FAILED,
     ISTIO_TCP_CLOSED,
@@ -363,13 +363,12 @@ function gatewayOverview(model: ObservabilityModel, uid: string): dashboard.Dash
     return board.build();
 }
 
-function eventsOverview(model: ObservabilityModel, uid: string, topics: readonly string[]): dashboard.Dashboard {
-    const m = model.kafkaExporter;
+function eventsOverview(model: ObservabilityModel, m: KafkaExporter, uid: string, topics: readonly string[]): dashboard.Dashboard {
     const board = new Board(
         model,
         uid,
         DASHBOARD_TITLES.events,
-        `Kafka topics of the platform (${topics.length > 0 ? topics.length : "all non-internal"} topics) from kafka_exporter.`,
+        `Kafka topics of the platform (${topics.length > 0 ? topics.length : "all non-internal"} topics) from the stack's kafka_exporter (job="${m.job}").`,
         ["kafka", "events"],
     );
     board
@@ -406,7 +405,7 @@ function eventsOverview(model: ObservabilityModel, uid: string, topics: readonly
             description: "All platform topics together; anything above 0 needs attention.",
             unit: "short",
             threshold: 1,
-            queries: [{ expr: sumBy([], sel(m.underReplicatedPartitions, [topicMatcher(topics)])), legend: "under-replicated" }],
+            queries: [{ expr: sumBy([], sel(m.underReplicatedPartitions, kafkaMatchers(m, topics))), legend: "under-replicated" }],
         });
     return board.build();
 }
@@ -565,10 +564,12 @@ export function checkTopics(topics: readonly string[]): void {
 export function buildDashboards(model: ObservabilityModel, catalog: Catalog, topics: readonly string[], reporting: Reporting = WORKLOAD_REPORTING): BuiltDashboard[] {
     checkTopics(topics);
     const prefix = model.grafana.dashboardUidPrefix;
+    const exporter = kafkaExporterOf(model);
     const entries: { key: string; title: string; build: (uid: string) => dashboard.Dashboard }[] = [
         { key: DASHBOARD_KEYS.mesh, title: DASHBOARD_TITLES.mesh, build: (uid) => meshOverview(model, uid, catalog, reporting) },
         { key: DASHBOARD_KEYS.gateway, title: DASHBOARD_TITLES.gateway, build: (uid) => gatewayOverview(model, uid) },
-        { key: DASHBOARD_KEYS.events, title: DASHBOARD_TITLES.events, build: (uid) => eventsOverview(model, uid, topics) },
+        // Only with a Kafka exporter the stack names: without one every panel would stay empty.
+        ...(exporter ? [{ key: DASHBOARD_KEYS.events, title: DASHBOARD_TITLES.events, build: (uid: string) => eventsOverview(model, exporter, uid, topics) }] : []),
         ...catalog.services.map((svc) => ({ key: serviceDashboardKey(svc), title: serviceDashboardTitle(svc), build: (uid: string) => serviceBoard(model, uid, svc, reporting) })),
     ];
     const built = entries.map(({ key, title, build }) => {

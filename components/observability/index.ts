@@ -54,7 +54,7 @@ export class Observability extends pulumi.ComponentResource {
         // Build everything first: a bad topic or namespace list throws before any resource is declared.
         const dashboards = buildDashboards(model, catalog, args.topics);
         const monitors = buildMonitors(model, catalog);
-        const rules = buildRules({ model, catalog, strictNamespaces: args.strictNamespaces, topics: args.topics, reporting: WORKLOAD_REPORTING, scrapeJobs: scrapeJobs(monitors) });
+        const rules = buildRules({ model, catalog, strictNamespaces: args.strictNamespaces, topics: args.topics, reporting: WORKLOAD_REPORTING, scrapeJobs: scrapeJobs(monitors, model) });
         const manifests: Manifest[] = [...monitors, ...rules];
 
         const folderUid = model.grafana.manage ? this.grafanaDashboards(name, dashboards, args.grafanaAuth) : pulumi.output(model.grafana.folderUid);

@@ -112,33 +112,34 @@ export const METRICS: Readonly<Record<string, MetricSource>> = {
     },
     kong_datastore_reachable: { kind: "gauge", exporter: "kong", source: KONG_SRC, labels: [], help: "1 when the node reaches its database, 0 when not (always exported)" },
 
-    // kafka_exporter (defaults of service-integration:observability.kafkaExporter)
+    // kafka_exporter (defaults of service-integration:observability.kafkaExporter); `job` is Prometheus' target label
+    // of the exporter the stack names (kafkaExporter.job)
     kafka_topic_partition_current_offset: {
         kind: "gauge",
         exporter: "kafka_exporter",
         source: KAFKA_EXPORTER_SRC,
-        labels: ["topic", "partition"],
+        labels: ["job", "topic", "partition"],
         help: "Current (newest) offset of a topic/partition; its rate is the produce rate",
     },
     kafka_consumergroup_current_offset: {
         kind: "gauge",
         exporter: "kafka_exporter",
         source: KAFKA_EXPORTER_SRC,
-        labels: ["consumergroup", "topic", "partition"],
+        labels: ["job", "consumergroup", "topic", "partition"],
         help: "Committed offset of a consumer group at a topic/partition; its rate is the consume rate",
     },
     kafka_consumergroup_lag: {
         kind: "gauge",
         exporter: "kafka_exporter",
         source: KAFKA_EXPORTER_SRC,
-        labels: ["consumergroup", "topic", "partition"],
+        labels: ["job", "consumergroup", "topic", "partition"],
         help: "Approximate lag of a consumer group at a topic/partition",
     },
     kafka_topic_partition_under_replicated_partition: {
         kind: "gauge",
         exporter: "kafka_exporter",
         source: KAFKA_EXPORTER_SRC,
-        labels: ["topic", "partition"],
+        labels: ["job", "topic", "partition"],
         help: "1 if the topic/partition is under-replicated",
     },
 };

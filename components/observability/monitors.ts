@@ -57,12 +57,11 @@ export function jobRelabeling(job: string): Record<string, unknown> {
     return { action: "replace", targetLabel: "job", replacement: job };
 }
 
-/** Every scrape job this program configures (the meta-alerts cover each). */
-export function scrapeJobs(manifests: readonly Manifest[]): string[] {
-    return manifests
-        .filter((m) => m.kind === "ServiceMonitor" || m.kind === "PodMonitor")
-        .map((m) => m.metadata.name)
-        .sort();
+/** Every scrape job this program configures, and the Kafka exporter's job the stack names (the meta-alerts cover each). */
+export function scrapeJobs(manifests: readonly Manifest[], model?: ObservabilityModel): string[] {
+    const own = manifests.filter((m) => m.kind === "ServiceMonitor" || m.kind === "PodMonitor").map((m) => m.metadata.name);
+    const named = model?.kafkaExporter.job !== undefined ? [model.kafkaExporter.job] : [];
+    return [...new Set([...own, ...named])].sort();
 }
 
 /** Istio's documented way for Prometheus to scrape workloads behind STRICT sidecars (files written by its own sidecar). */

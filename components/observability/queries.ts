@@ -1,5 +1,5 @@
 import { ServiceSpec } from "../../model/catalog";
-import { KafkaExporterMetrics } from "../../model/observability";
+import { KafkaExporter } from "../../model/observability";
 import { Matcher, anyOf, quantile, rate, ratio, sel, sumBy } from "./promql";
 
 /**
@@ -95,22 +95,27 @@ export function topicMatcher(topics: readonly string[]): Matcher {
     return topics.length > 0 ? ["topic", "=~", anyOf(topics)] : ["topic", "!~", "__.*"];
 }
 
-export function produceRate(m: KafkaExporterMetrics, topics: readonly string[], window: string): string {
+/** The exporter's own series (its `job`), for the platform's topics. */
+export function kafkaMatchers(m: KafkaExporter, topics: readonly string[]): Matcher[] {
+    return [["job", "=", m.job], topicMatcher(topics)];
+}
+
+export function produceRate(m: KafkaExporter, topics: readonly string[], window: string): string {
     // The exporter exposes offsets as gauges; they only grow (until a topic is re-created), and rate() treats the
     // rare decrease as a reset instead of a negative spike, which deriv() would not.
-    return sumBy(["topic"], rate(sel(m.topicOffset, [topicMatcher(topics)]), window));
+    return sumBy(["topic"], rate(sel(m.topicOffset, kafkaMatchers(m, topics)), window));
 }
 
-export function consumeRate(m: KafkaExporterMetrics, topics: readonly string[], window: string): string {
-    return sumBy(["consumergroup", "topic"], rate(sel(m.consumerGroupOffset, [topicMatcher(topics)]), window));
+export function consumeRate(m: KafkaExporter, topics: readonly string[], window: string): string {
+    return sumBy(["consumergroup", "topic"], rate(sel(m.consumerGroupOffset, kafkaMatchers(m, topics)), window));
 }
 
-export function consumerLag(m: KafkaExporterMetrics, topics: readonly string[]): string {
-    return sumBy(["consumergroup", "topic"], sel(m.consumerGroupLag, [topicMatcher(topics)]));
+export function consumerLag(m: KafkaExporter, topics: readonly string[]): string {
+    return sumBy(["consumergroup", "topic"], sel(m.consumerGroupLag, kafkaMatchers(m, topics)));
 }
 
-export function underReplicated(m: KafkaExporterMetrics, topics: readonly string[]): string {
-    return sumBy(["topic"], sel(m.underReplicatedPartitions, [topicMatcher(topics)]));
+export function underReplicated(m: KafkaExporter, topics: readonly string[]): string {
+    return sumBy(["topic"], sel(m.underReplicatedPartitions, kafkaMatchers(m, topics)));
 }
 
 /**

@@ -1,6 +1,6 @@
 import { Catalog, ServiceSpec } from "../../model/catalog";
 import { Problems } from "../../model/errors";
-import { ObservabilityModel } from "../../model/observability";
+import { ObservabilityModel, kafkaExporterOf } from "../../model/observability";
 import { GATEWAY, Manifest, metadata } from "../../model/wellknown";
 import { checkTopics, dashboardUid, dashboardUrl, DASHBOARD_KEYS, serviceDashboardKey } from "./dashboards";
 import { MONITORING_API_VERSION } from "./monitors";
@@ -343,10 +343,13 @@ function gatewayPlatformRules(inputs: RuleInputs): TestedAlert[] {
 function kafkaRules(inputs: RuleInputs): TestedAlert[] {
     const { model, topics } = inputs;
     const a = model.alerts;
-    const m = model.kafkaExporter;
+    const m = kafkaExporterOf(model);
+    if (m === undefined) {
+        return [];
+    }
     const dashboard = dashboardUrl(model, dashboardUid(model.grafana.dashboardUidPrefix, DASHBOARD_KEYS.events));
     const topic = topics[0] ?? "events";
-    const partition = (p: string, extra: Record<string, string> = {}): Record<string, string> => ({ topic, partition: p, ...extra });
+    const partition = (p: string, extra: Record<string, string> = {}): Record<string, string> => ({ job: m.job, topic, partition: p, ...extra });
     const urClock = clockFor("1m", a.underReplicatedFor);
     const lagClock = clockFor("1m", a.consumerLagFor);
     const group = { consumergroup: "quality-checker" };
@@ -450,9 +453,12 @@ function scrapeRules(inputs: RuleInputs): TestedAlert[] {
 export function testedPlatformGroups(inputs: RuleInputs): TestedGroup[] {
     const groups: TestedGroup[] = [
         { name: `${GROUP_PREFIX}.gateway`, alerts: gatewayPlatformRules(inputs) },
-        { name: `${GROUP_PREFIX}.kafka`, alerts: kafkaRules(inputs) },
         { name: `${GROUP_PREFIX}.scrape`, alerts: scrapeRules(inputs) },
     ];
+    const kafka = kafkaRules(inputs);
+    if (kafka.length > 0) {
+        groups.splice(1, 0, { name: `${GROUP_PREFIX}.kafka`, alerts: kafka });
+    }
     const plaintext = plaintextRules(inputs);
     if (plaintext.length > 0) {
         groups.push({ name: `${GROUP_PREFIX}.mesh-security`, alerts: plaintext });

@@ -173,7 +173,7 @@ export function defineComponentTests(stack: string, config: unknown, strict: rea
             const rules = spec<{ groups: RuleGroup[] }>(rule).groups.flatMap((g) => g.rules);
             const byName = new Map(rules.map((r) => [r.alert, r]));
             expect(byName.get("KongDatastoreUnreachable")?.expr).toBe("kong_datastore_reachable == 0");
-            expect(byName.get("KafkaUnderReplicatedPartitions")?.expr).toContain("kafka_topic_partition_under_replicated_partition{topic=~");
+            expect(byName.get("KafkaUnderReplicatedPartitions")?.expr).toContain('kafka_topic_partition_under_replicated_partition{job="kafka-exporter", topic=~');
             expect(byName.get("KafkaConsumerGroupLagHigh")?.expr.endsWith(`> ${model.alerts.consumerLagMessages}`)).toBe(true);
             const plaintext = byName.get("PlaintextRequestsInStrictNamespace");
             if (strict.length === 0) {

@@ -31,7 +31,8 @@ describe("service-integration:observability", () => {
             istioCertsDir: "/etc/prom-certs",
         });
         expect(parseModel({ grafana: DEV_CONFIG.grafana }).prometheus.kongScrapeTls).toBe("istio");
-        expect(m.kafkaExporter).toEqual(DEFAULT_KAFKA_EXPORTER_METRICS);
+        expect(m.kafkaExporter).toEqual({ ...DEFAULT_KAFKA_EXPORTER_METRICS, job: "kafka-exporter" });
+        expect(parseModel({ grafana: DEV_CONFIG.grafana }).kafkaExporter.job).toBeUndefined();
         expect(m.kafkaExporter.consumerGroupLag).toBe("kafka_consumergroup_lag");
         expect(m.kafkaExporter.underReplicatedPartitions).toBe("kafka_topic_partition_under_replicated_partition");
         expect(m.alerts).toEqual({ ...DEFAULT_ALERTS, consumerLagMessages: 50000 });

@@ -168,12 +168,41 @@ describe("reporter per service, from the workload model", () => {
         const { buildMonitors, scrapeJobs } = await import("../../components/observability/monitors");
         const model = parseModel(DEV_CONFIG);
         const optedOut = { ...catalog, services: catalog.services.map((s) => (s.name === "kong-postgres" ? { ...s, sidecar: false } : s)) };
-        const inputs = { model, catalog: optedOut, strictNamespaces: [], topics: SEED_TOPICS, reporting: WORKLOAD_REPORTING, scrapeJobs: scrapeJobs(buildMonitors(model, optedOut)) };
+        const inputs = { model, catalog: optedOut, strictNamespaces: [], topics: SEED_TOPICS, reporting: WORKLOAD_REPORTING, scrapeJobs: scrapeJobs(buildMonitors(model, optedOut), model) };
         const exprOf = (name: string) => testedServiceGroups(inputs).find((g) => g.name.endsWith(`.${name}`))!.alerts[0].rule.expr;
         expect(exprOf("kong-postgres")).toContain('reporter="source"');
         expect(exprOf("kong-postgres")).not.toContain('reporter="destination"');
         expect(exprOf("scheduler")).toContain('reporter="destination"');
         const mesh = buildDashboards(model, optedOut, SEED_TOPICS)[0];
         expect(mesh.configJson).toMatch(/reporter=\\"source\\", destination_service_name=~\\"[^"]*kong-postgres/);
+    });
+});
+
+describe("the Kafka exporter the stack names", () => {
+    it("without kafkaExporter.job: no Event-Driven dashboard and no Kafka alert (they could never show data)", async () => {
+        const { testedPlatformGroups } = await import("../../components/observability/rules");
+        const model = parseModel({ ...DEV_CONFIG, kafkaExporter: {} });
+        expect(model.kafkaExporter.job).toBeUndefined();
+        expect(buildDashboards(model, catalog, SEED_TOPICS).map((d) => d.title)).not.toContain(DASHBOARD_TITLES.events);
+        const groups = testedPlatformGroups({ model, catalog, strictNamespaces: [], topics: SEED_TOPICS, reporting: WORKLOAD_REPORTING, scrapeJobs: [] });
+        expect(groups.map((g) => g.name)).not.toContain("service-integration.kafka");
+    });
+
+    it("with it: the dashboard and both alerts read that job's series, and the meta-alerts cover the job", async () => {
+        const { testedPlatformGroups } = await import("../../components/observability/rules");
+        const { buildMonitors, scrapeJobs } = await import("../../components/observability/monitors");
+        const model = parseModel(PROD_CONFIG);
+        const events = buildDashboards(model, catalog, SEED_TOPICS).find((d) => d.title === DASHBOARD_TITLES.events)!;
+        const exprs = dataPanels(shipped(events)).flatMap((p) => targetsOf(p).map((t) => t.expr ?? ""));
+        expect(exprs.length).toBeGreaterThan(3);
+        expect(exprs.every((e) => e.includes('job="kafka-exporter"'))).toBe(true);
+        const jobs = scrapeJobs(buildMonitors(model, catalog), model);
+        expect(jobs).toContain("kafka-exporter");
+        const groups = testedPlatformGroups({ model, catalog, strictNamespaces: [], topics: SEED_TOPICS, reporting: WORKLOAD_REPORTING, scrapeJobs: jobs });
+        const kafka = groups.find((g) => g.name === "service-integration.kafka")!;
+        expect(kafka.alerts.map((a) => a.rule.alert)).toEqual(["KafkaUnderReplicatedPartitions", "KafkaConsumerGroupLagHigh"]);
+        expect(kafka.alerts.every((a) => a.rule.expr.includes('job="kafka-exporter"'))).toBe(true);
+        const scrape = groups.find((g) => g.name === "service-integration.scrape")!;
+        expect(scrape.alerts.map((a) => a.rule.expr)).toContain('absent(up{job="kafka-exporter"})');
     });
 });

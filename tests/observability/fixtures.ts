@@ -36,6 +36,7 @@ export const DEV_CONFIG = {
         folderUid: "si-dev",
         dashboardUidPrefix: "si-dev",
     },
+    kafkaExporter: { job: "kafka-exporter" },
     alerts: { consumerLagMessages: 50000 },
 };
 
@@ -49,7 +50,7 @@ export const PROD_CONFIG = {
         dashboardUidPrefix: "si-prod",
     },
     prometheus: { namespace: "monitoring", selectorLabels: { release: "kube-prometheus-stack", team: "platform" }, scrapeInterval: "15s", istioCertsDir: "/etc/istio-certs/" },
-    kafkaExporter: {},
+    kafkaExporter: { job: "kafka-exporter" },
     alerts: { window: "10m", errorRatioFor: "10m", consumerLagMessages: 5000, plaintextFor: "2m" },
 };
 

@@ -11,7 +11,7 @@ const catalog = loadCatalog();
 
 function allQueries(config: unknown, strict: readonly string[]): Located[] {
     const model = parseModel(config);
-    const inputs: RuleInputs = { model, catalog, strictNamespaces: strict, topics: SEED_TOPICS, reporting: WORKLOAD_REPORTING, scrapeJobs: scrapeJobs(buildMonitors(model, catalog)) };
+    const inputs: RuleInputs = { model, catalog, strictNamespaces: strict, topics: SEED_TOPICS, reporting: WORKLOAD_REPORTING, scrapeJobs: scrapeJobs(buildMonitors(model, catalog), model) };
     return [
         ...buildDashboards(model, catalog, SEED_TOPICS).flatMap((d) => dashboardQueries(shipped(d))),
         ...ruleQueries("PrometheusRule service-slos", buildServiceRuleGroups(inputs)),

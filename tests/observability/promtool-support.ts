@@ -52,7 +52,7 @@ export function ruleInputsOf(model: PlatformModel): RuleInputs {
         strictNamespaces: model.components.mesh ? Object.entries(model.mesh.namespaceMtls).filter(([, mode]) => mode === "STRICT").map(([ns]) => ns) : [],
         topics: model.events ? model.events.topics.map((t) => t.name) : loadTopicCatalog().topics.map((t) => t.name),
         reporting: WORKLOAD_REPORTING,
-        scrapeJobs: scrapeJobs(buildMonitors(obs, model.catalog)),
+        scrapeJobs: scrapeJobs(buildMonitors(obs, model.catalog), obs),
     };
 }
 

@@ -56,7 +56,7 @@ describe("verify CLI", () => {
         expect(r.out).toMatch(/^CHECK\s+STATUS\s+DETAIL\s+WHAT TO DO$/m);
         expect(r.out).toMatch(/^Sidecar injection\s+PASS\s+1 live pod\(s\)/m);
         expect(r.out).toMatch(/^Kong healthy \(datastore\s+SKIP\s+/m);
-        expect(r.out).toContain("10 checks: 5 passed, 0 failed, 0 could not run, 5 not applicable");
+        expect(r.out).toContain("11 checks: 5 passed, 0 failed, 0 could not run, 6 not applicable");
     });
 
     it("exits 1 when a check could not run, and says why in JSON", async () => {
@@ -64,7 +64,7 @@ describe("verify CLI", () => {
         expect(r.code).toBe(1);
         const report = JSON.parse(r.out) as JsonReport;
         expect(report.ok).toBe(false);
-        expect(report.summary).toEqual({ PASS: 4, FAIL: 0, SKIP: 5, ERROR: 1 });
+        expect(report.summary).toEqual({ PASS: 4, FAIL: 0, SKIP: 6, ERROR: 1 });
         const dashboards = report.checks.find((c) => c.id === "dashboards")!;
         expect(dashboards.status).toBe("ERROR");
         expect(dashboards.detail).toContain("GRAFANA_TOKEN is not set");

@@ -1,5 +1,6 @@
 import { Check } from "../context";
 import { dashboardsCheck } from "./dashboards";
+import { kafkaExporterCheck } from "./kafkaexporter";
 import { kongReplicasCheck, kongRouteCheck, kongStatusCheck } from "./kong";
 import { meshServiceCheck } from "./meshservice";
 import { mtlsCheck } from "./mtls";
@@ -17,9 +18,10 @@ export const ALL_CHECKS: readonly Check[] = [
     kongReplicasCheck,
     kongRouteCheck,
     topicsCheck,
+    kafkaExporterCheck,
     dashboardsCheck,
     mtlsCheck,
     plaintextCheck,
 ];
 
-export { dashboardsCheck, kongReplicasCheck, kongRouteCheck, kongStatusCheck, meshServiceCheck, mtlsCheck, plaintextCheck, proxySyncCheck, sidecarsCheck, topicsCheck };
+export { dashboardsCheck, kafkaExporterCheck, kongReplicasCheck, kongRouteCheck, kongStatusCheck, meshServiceCheck, mtlsCheck, plaintextCheck, proxySyncCheck, sidecarsCheck, topicsCheck };

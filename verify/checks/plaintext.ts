@@ -1,9 +1,8 @@
 import { plaintextPortsOf } from "../../model/workloads";
 import { anyOf, rate, sel, sumBy } from "../../components/observability/promql";
 import { Check, VerifyContext } from "../context";
-import { getEndpoint } from "../endpoint";
-import { excerpt, joinUrl, jsonBody } from "../http";
-import { CannotRun, Outcome, fail, pass, skip } from "../result";
+import { prometheusBase, query } from "../prometheus";
+import { Outcome, fail, pass, skip } from "../result";
 
 /**
  * No plaintext traffic reaches STRICT namespaces, according to the sidecars' own metrics in Prometheus.
@@ -37,30 +36,6 @@ export function plaintextQueries(namespaces: readonly string[]): { http: string;
     };
 }
 
-interface VectorSample {
-    readonly metric: Readonly<Record<string, string>>;
-    readonly value: readonly [number, string];
-}
-
-async function query(ctx: VerifyContext, base: string, expr: string): Promise<VectorSample[]> {
-    const url = joinUrl(base, `/api/v1/query?query=${encodeURIComponent(expr)}`);
-    const { res } = await getEndpoint(ctx, url, {
-        what: "Prometheus",
-        action: "port-forward Prometheus (kubectl -n monitoring port-forward svc/prometheus 9090) and pass --prometheus-url http://127.0.0.1:9090",
-    });
-    const body = jsonBody(res) as { status?: string; data?: { resultType?: string; result?: unknown }; error?: string; errorType?: string } | undefined;
-    if (body?.status !== "success") {
-        throw new CannotRun(
-            `Prometheus answered the query with ${res.status}${body?.error ? ` (${body.errorType}: ${body.error})` : `: ${excerpt(res.body, 160)}`}`,
-            "check that --prometheus-url is Prometheus' base URL (the one serving /api/v1/query)",
-        );
-    }
-    if (body.data?.resultType !== "vector" || !Array.isArray(body.data.result)) {
-        throw new CannotRun(`Prometheus answered a ${String(body.data?.resultType)} where a vector was expected`, "check --prometheus-url");
-    }
-    return body.data.result as VectorSample[];
-}
-
 export const plaintextCheck: Check = {
     id: "plaintext",
     title: "No plaintext into STRICT namespaces",
@@ -75,19 +50,7 @@ export const plaintextCheck: Check = {
         if (strict.length === 0) {
             return skip("no namespace is STRICT in this stack");
         }
-        let fromOutputs: string | undefined;
-        try {
-            fromOutputs = ctx.section("observability")?.prometheusUrl;
-        } catch {
-            fromOutputs = undefined;
-        }
-        const base = ctx.endpoints.prometheusUrl ?? fromOutputs;
-        if (base === undefined) {
-            throw new CannotRun(
-                "no Prometheus URL: neither --prometheus-url / PROMETHEUS_URL nor observability.prometheusUrl",
-                "port-forward Prometheus (kubectl -n monitoring port-forward svc/prometheus 9090) and pass --prometheus-url http://127.0.0.1:9090",
-            );
-        }
+        const base = prometheusBase(ctx);
         const q = plaintextQueries(strict);
         const [http, tcp, total] = await Promise.all([query(ctx, base, q.http), query(ctx, base, q.tcp), query(ctx, base, q.total)]);
         let allowedApps: Set<string>;
