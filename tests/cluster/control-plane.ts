@@ -49,7 +49,7 @@ function portsFor(pid: number): Record<string, string> {
 
 /** Starts (or reuses) the control plane in `stateDir` and returns where its kubeconfigs are. */
 export function startControlPlane(stateDir: string, fresh = true): ControlPlane {
-    const env = { CLUSTER_STATE_DIR: stateDir, ...portsFor(process.pid) };
+    const env: Record<string, string> = { CLUSTER_STATE_DIR: stateDir, ...portsFor(process.pid) };
     fs.writeFileSync(path.join(stateDir, "ports.json"), JSON.stringify(env));
     clusterSh(["start", ...(fresh ? ["--fresh"] : [])], env);
     return {
