@@ -487,6 +487,8 @@ export interface ResolvedTopic {
     readonly schema: string;
     readonly eventTypes: readonly string[];
     readonly partitionKey: string;
+    /** The schema-registry compatibility level of the topic's subject (its family's). */
+    readonly compatibility: CompatibilityLevel;
 }
 
 export interface EventsModel {
@@ -499,6 +501,8 @@ export interface EventsModel {
     readonly topics: readonly ResolvedTopic[];
     /** Kafka users, ACLs and quotas from the catalogs; present when the cluster authenticates with SCRAM (`sasl`). */
     readonly access?: KafkaAccess;
+    /** The schema registry's Confluent-compatible API (`events.schemaRegistryUrl`); subjects are managed when set. */
+    readonly schemaRegistryUrl?: string;
 }
 
 const HOST_PORT = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/;
@@ -647,6 +651,9 @@ export function parseEventsConfig(r: Reader, catalog: Catalog, topicCatalog: Top
         tr.done();
     }
     const access = readAccess(r, catalog, topicCatalog, sasl, topicPrefix);
+    const schemaRegistryUrl = r.optional("schemaRegistryUrl", () =>
+        r.string("schemaRegistryUrl", undefined, { re: /^https?:\/\/[^\s/]+(\/\S*)?$/, hint: "the registry's Confluent-compatible API, e.g. http://schema-registry.data-platform.svc:8080/apis/ccompat/v7" }),
+    );
     r.done();
 
     const topics: ResolvedTopic[] = topicCatalog.topics.map((t) => {
@@ -670,6 +677,7 @@ export function parseEventsConfig(r: Reader, catalog: Catalog, topicCatalog: Top
             schema: t.schema,
             eventTypes: t.eventTypes,
             partitionKey: t.partitionKey,
+            compatibility: compatibilityOf(topicCatalog, t.schema),
         };
     });
     if (topicPrefix !== "") {
@@ -686,5 +694,6 @@ export function parseEventsConfig(r: Reader, catalog: Catalog, topicCatalog: Top
         topicPrefix,
         topics,
         ...(access !== undefined ? { access } : {}),
+        ...(schemaRegistryUrl !== undefined ? { schemaRegistryUrl } : {}),
     };
 }

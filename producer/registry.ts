@@ -3,7 +3,7 @@ import * as avro from "avsc";
 import { Client, SchemaRegistryClient } from "@confluentinc/schemaregistry/dist/schemaregistry-client";
 import { LOGICAL_TYPES } from "./logical";
 import { SchemaIdSource } from "./producer";
-import { standaloneSchema } from "./schemas";
+import { registrySchemaText, valueSubject } from "./schemas";
 
 /**
  * The schema registry for the producer and the decoder, through Confluent's maintained client
@@ -14,15 +14,7 @@ import { standaloneSchema } from "./schemas";
  * program did not register fails connect() instead of creating a version nobody reviewed.
  */
 
-/** Confluent's TopicNameStrategy for record values (io.confluent.kafka.serializers.subject.TopicNameStrategy). */
-export function valueSubject(topic: string): string {
-    return `${topic}-value`;
-}
-
-/** The text registered for a schema: standalone (named types inlined), docs and defaults kept. */
-export function registrySchemaText(type: avro.Type): string {
-    return JSON.stringify(standaloneSchema(type));
-}
+export { registrySchemaText, valueSubject };
 
 export interface RegistryOptions {
     /** e.g. http://127.0.0.1:18081/apis/ccompat/v7 for Apicurio. */

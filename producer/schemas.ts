@@ -54,9 +54,55 @@ export function fingerprintOf(type: avro.Type): string {
     return type.fingerprint("sha256").toString("hex");
 }
 
-/** The schema with every named type inlined and docs/defaults kept: what a history snapshot stores. */
+/** Enum defaults by full name: avsc 5.7's `schema()` export drops an enum's `default` (it keeps it on the type). */
+function enumDefaults(type: avro.Type, out = new Map<string, string>(), seen = new Set<avro.Type>()): Map<string, string> {
+    if (seen.has(type)) {
+        return out;
+    }
+    seen.add(type);
+    const t = avro.Type.isType(type, "logical") ? (type as avro.types.LogicalType).underlyingType : type;
+    const d = (t as { default?: unknown }).default;
+    if (avro.Type.isType(t, "enum") && typeof d === "string" && t.name !== undefined) {
+        out.set(t.name, d);
+    } else if (avro.Type.isType(t, "record")) {
+        (t as avro.types.RecordType).fields.forEach((f) => enumDefaults(f.type, out, seen));
+    } else if (avro.Type.isType(t, "union")) {
+        (t as avro.types.UnwrappedUnionType).types.forEach((b) => enumDefaults(b, out, seen));
+    } else if (avro.Type.isType(t, "array")) {
+        enumDefaults((t as avro.types.ArrayType).itemsType, out, seen);
+    } else if (avro.Type.isType(t, "map")) {
+        enumDefaults((t as avro.types.MapType).valuesType as avro.Type, out, seen);
+    }
+    return out;
+}
+
+function withEnumDefaults(node: unknown, defaults: ReadonlyMap<string, string>): void {
+    if (Array.isArray(node)) {
+        node.forEach((n) => withEnumDefaults(n, defaults));
+    } else if (node !== null && typeof node === "object") {
+        const o = node as Record<string, unknown>;
+        if (o.type === "enum" && typeof o.name === "string" && defaults.has(o.name)) {
+            o.default = defaults.get(o.name);
+        }
+        Object.values(o).forEach((v) => withEnumDefaults(v, defaults));
+    }
+}
+
+/** The schema with every named type inlined and docs/defaults (enum defaults too) kept: what a snapshot and the registry store. */
 export function standaloneSchema(type: avro.Type): avro.Schema {
-    return type.schema({ exportAttrs: true });
+    const schema = type.schema({ exportAttrs: true });
+    withEnumDefaults(schema, enumDefaults(type));
+    return schema;
+}
+
+/** Confluent's TopicNameStrategy for record values (io.confluent.kafka.serializers.subject.TopicNameStrategy). */
+export function valueSubject(topic: string): string {
+    return `${topic}-value`;
+}
+
+/** The text registered in the schema registry for a schema: standalone (named types inlined), docs and defaults kept. */
+export function registrySchemaText(type: avro.Type): string {
+    return JSON.stringify(standaloneSchema(type));
 }
 
 /** Parses named schemas that may reference each other, in whatever order the files come. */

@@ -3,6 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { EVENTS_SASL_PASSWORD_KEY, EventsModel } from "../../model/events";
 import { KafkaAccess } from "../../model/kafka-access";
+import { registrySchemaText, SchemaSet, valueSubject } from "../../producer/schemas";
+import { SchemaSubject } from "./registry";
 
 export interface EventTopicsArgs {
     /** The validated events model (`parseEventsConfig`): connection, replication, retention, protection, topics. */
@@ -15,6 +17,8 @@ export interface EventTopicsArgs {
     /** `events.clientCertificate`: PEM client certificate and key (secrets kafkaClientCert/kafkaClientKey). */
     readonly clientCert?: pulumi.Input<string>;
     readonly clientKey?: pulumi.Input<string>;
+    /** The event schemas (default: schemas/), registered when the model names a schema registry. */
+    readonly schemas?: SchemaSet;
 }
 
 /**
@@ -28,12 +32,16 @@ export class EventTopics extends pulumi.ComponentResource {
     readonly topics: Record<string, kafka.Topic>;
     readonly provider: kafka.Provider;
     readonly bootstrapServers: pulumi.Output<string[]>;
+    private readonly model: EventsModel;
     /** SCRAM password per Kafka user of the catalog (secret outputs; empty when the cluster does not use SCRAM). */
     readonly credentials: Record<string, pulumi.Output<string>> = {};
+    /** Registry id of each topic's current schema (catalog key → id), when `events.schemaRegistryUrl` is set. */
+    readonly schemaIds: Record<string, pulumi.Output<number>> = {};
 
     constructor(name: string, args: EventTopicsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:events:EventTopics", name, {}, opts);
         const { model } = args;
+        this.model = model;
         const conn = model.connection;
         if (conn.sasl && args.saslPassword === undefined) {
             throw new Error(
@@ -86,8 +94,29 @@ export class EventTopics extends pulumi.ComponentResource {
         if (model.access !== undefined) {
             this.declareAccess(name, model.access, Object.values(this.topics));
         }
+        if (model.schemaRegistryUrl !== undefined) {
+            this.declareSubjects(name, model.schemaRegistryUrl, args.schemas ?? SchemaSet.load());
+        }
 
         this.registerOutputs({ topicNames: this.topicNames, bootstrapServers: this.bootstrapServers });
+    }
+
+    /**
+     * One subject per topic (`<kafka topic>-value`, the name the producer library looks ids up under), at the topic
+     * family's compatibility level, with every recorded version then the current schema; `preview` shows an
+     * incompatible change as the registry's own error (the provider's check).
+     */
+    private declareSubjects(name: string, url: string, schemas: SchemaSet): void {
+        for (const topic of this.model.topics) {
+            const history = schemas.history(topic.schema).map((v) => registrySchemaText(v.type));
+            const current = registrySchemaText(schemas.type(topic.schema));
+            const subject = new SchemaSubject(
+                `${name}-subject-${topic.key}`,
+                { url, subject: valueSubject(topic.name), compatibility: topic.compatibility, versions: history[history.length - 1] === current ? history : [...history, current] },
+                { parent: this },
+            );
+            this.schemaIds[topic.key] = subject.schemaId;
+        }
     }
 
     /**

@@ -208,3 +208,26 @@ describe("Kafka identities from the catalog (prod-like: SCRAM on)", async () => 
         expect(parseEvents(DEV_EVENTS).access).toBeUndefined();
     });
 });
+
+describe("schema-registry subjects (events.schemaRegistryUrl set)", async () => {
+    const { EventTopics } = await componentModule;
+    const url = "http://schema-registry.data-platform.svc:8080/apis/ccompat/v7";
+    const model = parseEvents({ ...DEV_EVENTS, schemaRegistryUrl: url });
+    new EventTopics("reg", { model });
+    await settle();
+    const subjects = recorded.filter((r) => r.name.startsWith("reg-subject-"));
+
+    it("declares one subject per topic, <topic>-value, FULL_TRANSITIVE, history then the current schema", () => {
+        expect(subjects).toHaveLength(12);
+        const ingestion = subjects.find((s) => s.inputs.subject === "data-ingestion-value")!;
+        expect(ingestion.inputs).toMatchObject({ url, compatibility: "FULL_TRANSITIVE" });
+        const versions = ingestion.inputs.versions as string[];
+        expect(versions.length).toBeGreaterThanOrEqual(1);
+        // The current schema (with its enum default) is the last version.
+        expect(versions[versions.length - 1]).toContain('"default":"FAILED"');
+    });
+
+    it("refuses a registry URL that is not http(s)", () => {
+        expect(() => parseEvents({ ...DEV_EVENTS, schemaRegistryUrl: "registry:8081" })).toThrow(/schemaRegistryUrl/);
+    });
+});

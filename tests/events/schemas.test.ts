@@ -146,9 +146,15 @@ describe("compatibility gate (BACKWARD transitive)", () => {
             expect(msg).toContain("DataIngestion.recordCount: type changed from long to int");
         });
 
-        it("an enum symbol removed", () => {
-            const msg = gate((s) => ((s.fields.find((f) => f.name === "status")!.type as { symbols: string[] }).symbols = ["STARTED", "COMPLETED"]));
-            expect(msg).toContain("DataIngestion.status: enum com.carbon254.events.data.IngestionStatus lost symbol(s) FAILED");
+        it("an enum symbol removed from an enum without a default (with one, old data reads as the default)", () => {
+            const msg = gate((s) => {
+                const status = s.fields.find((f) => f.name === "status")!.type as { symbols: string[]; default?: string };
+                status.symbols = ["COMPLETED", "FAILED"];
+                delete status.default;
+            });
+            expect(msg).toContain("DataIngestion.status: enum com.carbon254.events.data.IngestionStatus lost symbol(s) STARTED");
+            const withDefault = gate((s) => ((s.fields.find((f) => f.name === "status")!.type as { symbols: string[] }).symbols = ["COMPLETED", "FAILED"]));
+            expect(withDefault).toBe("");
         });
 
         it("a renamed field without an alias", () => {
