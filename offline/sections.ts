@@ -1,4 +1,5 @@
 import { deriveKongEntities, renderDeck } from "../components/gateway";
+import { promtoolPlanFiles } from "../components/observability/plan";
 import { evaluateContract, renderFlows } from "../contract";
 import { L3_ENGINE } from "../contract/l3";
 import { Manifest } from "../model/wellknown";
@@ -31,4 +32,7 @@ const flows: PlanSection = (plan) => {
     return [{ file: "flows.md", content: renderFlows(plan.stack, evaluateContract(plan.model, manifests, engine)) }];
 };
 
-export const planSections: readonly PlanSection[] = [dashboards, kong, flows];
+/** Each PrometheusRule as a Prometheus rule file, and its generated `promtool test rules` file. */
+const prometheus: PlanSection = (plan) => promtoolPlanFiles(plan.model);
+
+export const planSections: readonly PlanSection[] = [dashboards, kong, flows, prometheus];

@@ -3,11 +3,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { buildMonitors, scrapeJobs } from "../../components/observability/monitors";
+import { stackRuleInputs } from "../../components/observability/plan";
 import { promtoolTests } from "../../components/observability/promtool-tests";
-import { WORKLOAD_REPORTING } from "../../components/observability/reporting";
 import { RuleInputs, testedRuleFiles } from "../../components/observability/rules";
-import { loadTopicCatalog } from "../../model/events";
 import { PlatformModel } from "../../model";
 import { toolPath } from "../../validation/tools";
 
@@ -40,20 +38,13 @@ export function writeYaml(dir: string, file: string, value: unknown): string {
     return full;
 }
 
-/** The rule inputs of a stack, derived as platform.ts derives them (STRICT namespaces, topic names). */
+/** The rule inputs of a stack (components/observability/plan.ts). */
 export function ruleInputsOf(model: PlatformModel): RuleInputs {
-    const obs = model.observability;
-    if (!obs) {
+    const inputs = stackRuleInputs(model);
+    if (inputs === undefined) {
         throw new Error("the stack has no observability component");
     }
-    return {
-        model: obs,
-        catalog: model.catalog,
-        strictNamespaces: model.components.mesh ? Object.entries(model.mesh.namespaceMtls).filter(([, mode]) => mode === "STRICT").map(([ns]) => ns) : [],
-        topics: model.events ? model.events.topics.map((t) => t.name) : loadTopicCatalog().topics.map((t) => t.name),
-        reporting: WORKLOAD_REPORTING,
-        scrapeJobs: scrapeJobs(buildMonitors(obs, model.catalog), obs),
-    };
+    return inputs;
 }
 
 /** Writes `<name>.rules.yaml` and `<name>.test.yaml` for each rule file of the inputs; returns the test files. */

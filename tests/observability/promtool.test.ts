@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { describe, expect, it } from "vitest";
+import { promtoolPlanFiles } from "../../components/observability/plan";
 import { testedRuleFiles } from "../../components/observability/rules";
 import { listStacks, readStackConfig, withPlaceholderSecrets } from "../../offline/stack-config";
 import { evaluateStack, manifests } from "../support/stack";
@@ -44,6 +45,21 @@ describe.skipIf(!hasPromtool).each(stacks)("promtool on the %s stack", (stack) =
             expect(run.status, run.output).toBe(0);
             expect(run.output).toContain("SUCCESS");
         }
+    }, 120_000);
+});
+
+describe.skipIf(!hasPromtool)("the plan's prometheus/ files", () => {
+    it("are what promtool checks and tests straight from out/plan/<stack>/prometheus", () => {
+        const dir = tempDir("promtool-plan-");
+        const files = promtoolPlanFiles(modelOf("prod"));
+        expect(files.map((f) => f.file).sort()).toEqual(["prometheus/platform.rules.yaml", "prometheus/platform.test.yaml", "prometheus/service-slos.rules.yaml", "prometheus/service-slos.test.yaml"]);
+        for (const f of files) {
+            fs.writeFileSync(path.join(dir, path.basename(f.file)), f.content);
+        }
+        const check = promtool(["check", "rules", "platform.rules.yaml", "service-slos.rules.yaml"], dir);
+        expect(check.status, check.output).toBe(0);
+        const test = promtool(["test", "rules", "platform.test.yaml"], dir);
+        expect(test.status, test.output).toBe(0);
     }, 120_000);
 });
 
