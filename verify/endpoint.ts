@@ -58,7 +58,7 @@ async function throughPortForward(ctx: VerifyContext, target: (typeof PORT_FORWA
         return { res, via: `a port-forward to ${target.namespace}/${target.selector}:${target.port}` };
     } catch (e) {
         if (e instanceof KongTunnelForbiddenError) {
-            throw new CannotRun(e.message, `grant the verifying identity create on pods/portforward and list on pods in ${target.namespace}`);
+            throw new CannotRun(e.message, `grant the verifying identity get and create on pods/portforward and list on pods in ${target.namespace}`);
         }
         if (e instanceof Unreachable) {
             throw new CannotRun(`${o.what} through a port-forward to ${target.namespace}/${target.selector}:${target.port} is unreachable: ${e.reason}`, o.action);

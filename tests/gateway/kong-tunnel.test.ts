@@ -68,8 +68,14 @@ describe("Kong tunnel: permissions and pod choice", () => {
         const err = await checkTunnelPermissions(loadKubeConfig(tunnel()), tunnel()).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(KongTunnelForbiddenError);
         expect((err as Error).message).toContain("the Kubernetes identity of context ctx may not create pods/portforward in namespace kong");
-        expect((err as Error).message).toContain('resources: ["pods/portforward"], verbs: ["create"]');
+        expect((err as Error).message).toContain('resources: ["pods/portforward"], verbs: ["get", "create"]');
         expect(reviews).toEqual(["list pods kong", "create pods/portforward kong"]);
+    });
+
+    it("create alone is not enough: the WebSocket upgrade is a GET, so get is checked too", async () => {
+        allowed.add("list pods kong");
+        allowed.add("create pods/portforward kong");
+        await expect(checkTunnelPermissions(loadKubeConfig(tunnel()), tunnel())).rejects.toThrow("may not get pods/portforward in namespace kong");
     });
 
     it("the preflight reports the same refusal with the stack key, before anything changes", async () => {
@@ -78,6 +84,7 @@ describe("Kong tunnel: permissions and pod choice", () => {
         expect(p.problem).toContain("may not list pods in namespace kong");
         allowed.add("list pods kong");
         allowed.add("create pods/portforward kong");
+        allowed.add("get pods/portforward kong");
         expect(await kongAccessPreflight({ kubeconfig: kubeconfig(), context: "ctx" })).toEqual([]);
     });
 

@@ -1,6 +1,6 @@
 /**
  * Kong's Admin API through the Kubernetes API: a port-forward the provider opens itself, to a ready Kong pod, for
- * the duration of one operation. Who may configure Kong is then exactly who holds `create` on `pods/portforward`
+ * the duration of one operation. Who may configure Kong is then exactly who holds `get`+`create` on `pods/portforward`
  * in Kong's namespace; the Admin API listens on the pod's loopback only and never on the pod network.
  *
  * Upstream behaviour relied on:
@@ -8,9 +8,12 @@
  *   `GET /api/v1/namespaces/<ns>/pods/<pod>/portforward?ports=<port>` as a WebSocket (channel protocols
  *   v5/v4.channel.k8s.io); each stream starts with two bytes of port number, even streams carry data, odd ones the
  *   kubelet's error text (dist/portforward.js).
- * - The API server authorizes that request as verb `create` on resource `pods`, subresource `portforward`
- *   (kubectl's port-forward needs the same, plus `get` on `pods`); a SelfSubjectAccessReview
- *   (`authorization.k8s.io/v1`) asks that question without side effects.
+ * - The API server authorizes that WebSocket upgrade (an HTTP GET) as verb `get` on resource `pods`, subresource
+ *   `portforward`, and since Kubernetes 1.35 also as `create` (kubernetes v1.36.3
+ *   pkg/registry/core/pod/rest/subresources.go `PortForwardREST.Connect`, feature AuthorizePodWebsocketUpgradeCreatePermission,
+ *   beta and on by default from 1.35; kubernetes/kubernetes#133515). Both are checked first with a
+ *   SelfSubjectAccessReview each (`authorization.k8s.io/v1`), which asks without side effects, so a missing one
+ *   is named instead of surfacing as a bare 403 on the upgrade.
  * - A pod is ready when its `Ready` condition is `True` (core/v1 PodCondition).
  *
  * Pulumi serializes the dynamic provider with its closure: the client is `require`d inside the functions, and nothing
@@ -47,7 +50,7 @@ export class KongTunnelForbiddenError extends Error {
         super(
             `the Kubernetes identity of context ${context ?? "(current)"} may not ${verb} ${resource} in namespace ${namespace}${reason ? ` (${reason})` : ""}. ` +
                 `Configuring Kong goes through a port-forward to a Kong pod: grant this identity a Role in ${namespace} with ` +
-                `{apiGroups: [""], resources: ["pods/portforward"], verbs: ["create"]} and {apiGroups: [""], resources: ["pods"], verbs: ["get", "list"]}`,
+                `{apiGroups: [""], resources: ["pods/portforward"], verbs: ["get", "create"]} and {apiGroups: [""], resources: ["pods"], verbs: ["get", "list"]}`,
         );
         this.name = "KongTunnelForbiddenError";
     }
@@ -98,6 +101,7 @@ export async function checkTunnelPermissions(kc: k8s.KubeConfig, t: KongTunnel):
     for (const [verb, resource, sub] of [
         ["list", "pods", undefined],
         ["create", "pods", "portforward"],
+        ["get", "pods", "portforward"],
     ] as const) {
         const answer = await mayI(kc, t, verb, resource, sub);
         if (!answer.allowed) {
@@ -137,7 +141,16 @@ export async function readyPod(kc: k8s.KubeConfig, t: KongTunnel): Promise<strin
 export interface OpenTunnel {
     readonly url: string;
     readonly pod: string;
+    /** The last port-forward failure (upgrade refused, kubelet error), for the operation's error message. */
+    lastError(): string | undefined;
     close(): Promise<void>;
+}
+
+/** `ws` rejects with an ErrorEvent (not an Error): its `message` is what the API server answered. */
+function describeForwardError(e: unknown): string {
+    if (e instanceof Error) return e.message;
+    const m = (e as { message?: unknown } | null)?.message;
+    return typeof m === "string" ? m : String(e);
 }
 
 /** Opens the tunnel: permissions checked, a ready pod chosen, a listener on 127.0.0.1 forwarding to its port. */
@@ -150,13 +163,21 @@ export async function openTunnel(t: KongTunnel): Promise<OpenTunnel> {
     const netm = require("node:net") as typeof net;
     const forward = new PortForward(kc);
     const sockets = new Set<net.Socket>();
+    let lastError: string | undefined;
     const server = netm.createServer((socket) => {
         sockets.add(socket);
         socket.on("close", () => sockets.delete(socket));
+        // A destroyed forward surfaces to the HTTP client as a reset; the reason is kept in lastError.
+        socket.on("error", () => undefined);
         // The kubelet's error channel (odd stream): a refused port in the pod ends this connection with its text.
         const errors = new (require("node:stream") as typeof import("node:stream")).Writable({
             write(chunk: Buffer, _enc, done) {
-                socket.destroy(new Error(`port-forward to ${t.namespace}/${pod}:${t.port}: ${chunk.toString("utf8").trim()}`));
+                // The first frame of each stream carries only the port number (stripped by the client): empty.
+                const text = chunk.toString("utf8").trim();
+                if (text.length > 0) {
+                    lastError = text;
+                    socket.destroy(new Error(`port-forward to ${t.namespace}/${pod}:${t.port}: ${text}`));
+                }
                 done();
             },
         });
@@ -166,7 +187,10 @@ export async function openTunnel(t: KongTunnel): Promise<OpenTunnel> {
                 w.on("close", () => socket.destroy());
                 socket.on("close", () => w.close());
             },
-            (e: unknown) => socket.destroy(e instanceof Error ? e : new Error(String(e))),
+            (e: unknown) => {
+                lastError = describeForwardError(e);
+                socket.destroy(new Error(lastError));
+            },
         );
     });
     await new Promise<void>((resolve, reject) => {
@@ -177,6 +201,7 @@ export async function openTunnel(t: KongTunnel): Promise<OpenTunnel> {
     return {
         url: `http://127.0.0.1:${port}`,
         pod,
+        lastError: () => lastError,
         close: () =>
             new Promise<void>((resolve) => {
                 sockets.forEach((s) => s.destroy());
@@ -190,6 +215,12 @@ export async function withTunnel<T>(t: KongTunnel, op: (adminUrl: string) => Pro
     const tunnel = await openTunnel(t);
     try {
         return await op(tunnel.url);
+    } catch (e) {
+        const forward = tunnel.lastError();
+        if (forward !== undefined && e instanceof Error) {
+            e.message = `${e.message} — the port-forward to ${t.namespace}/${tunnel.pod}:${t.port} failed: ${forward}`;
+        }
+        throw e;
     } finally {
         await tunnel.close();
     }
