@@ -118,7 +118,10 @@ export class ApiGateway extends pulumi.ComponentResource {
     /** The Kong entities this stack declares (also rendered by `deck`). */
     readonly declaration: KongDeclaration;
     /** decK-style YAML of the declared Kong entities (no secrets), for the offline plan. */
-    readonly deck: string;
+    get deck(): string {
+        // Rendered when asked for: at 1000 services YAML-rendering it was over half of this component's own time.
+        return renderDeck(this.declaration);
+    }
     readonly proxyServiceName: pulumi.Output<string>;
     readonly adminServiceName: pulumi.Output<string>;
     /** The direct Admin API URL Pulumi uses, when the model sets one (otherwise the provider port-forwards). */
@@ -427,7 +430,6 @@ export class ApiGateway extends pulumi.ComponentResource {
         // Kong entities.
         const stack = args.stack ?? pulumi.getStack();
         this.declaration = deriveKongEntities(model, args.catalog, stack);
-        this.deck = renderDeck(this.declaration);
         if (model.admin.manageEntities) {
             this.kong = new KongConfiguration(
                 "kong",
