@@ -50,7 +50,7 @@ export function declareMesh(mesh: MeshModel, catalog: Catalog, context: MeshCont
             base: istioBase(mesh),
             cni: istioCni(mesh),
             istiod: mesh.revisions.map((rev) => istiod(mesh, rev)),
-            jaeger: jaeger(),
+            jaeger: jaeger(context.traces),
             kiali: kiali(mesh),
         },
         istioResources: [

@@ -3,6 +3,7 @@ import { Catalog, ServiceSpec } from "../../model/catalog";
 import { MeshModel } from "../../model/mesh";
 import { GATEWAY, principal, serviceHost } from "../../model/wellknown";
 import { defaultWorkloads, plaintextPortsOf, WorkloadsModel } from "../../model/workloads";
+import type { TraceStorage } from "../../model/observability";
 
 /**
  * Who may call whom, derived once from the catalog and the workload model. Every policy (AuthorizationPolicy,
@@ -23,6 +24,8 @@ export interface MeshContext {
     readonly kafkaClientPorts: readonly number[];
     /** Namespaces (an ingress controller's) allowed to call every meshed HTTP/gRPC service. */
     readonly extraCallerNamespaces: readonly string[];
+    /** Where Jaeger keeps its traces (`observability.traces`); Jaeger's default Badger store when unset. */
+    readonly traces?: TraceStorage;
 }
 
 export interface Topology {
@@ -52,6 +55,7 @@ export function meshContext(model: PlatformModel): MeshContext {
         absent: model.gateway?.database.mode === "external" ? ["kong-postgres"] : [],
         kafkaClientPorts: ports.length > 0 ? [...new Set(ports)] : KAFKA_DEFAULT,
         extraCallerNamespaces: model.mesh.extraCallerNamespaces,
+        traces: model.observability?.traces,
     };
 }
 

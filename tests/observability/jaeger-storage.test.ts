@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { BADGER_CLAIM, PASSWORD_ENV } from "../../components/mesh/jaeger-storage";
 import { jaeger } from "../../components/mesh/controlplane";
 import { checkValues } from "../../validation/helm-values";
+import { readStackConfig } from "../../offline/stack-config";
 import { evaluateStack } from "../support/stack";
 import { DEV_CONFIG, parseModel, parseOrProblems } from "./fixtures";
 
@@ -98,5 +99,17 @@ describe("Jaeger storage", () => {
             expect(Object.keys(values.userconfig.extensions.jaeger_storage.backends.primary), stack).toEqual(["badger"]);
             expect(values.extraObjects[0].metadata.name).toBe(BADGER_CLAIM);
         }
+    }, 60_000);
+
+    it("a stack that selects an external backend gets it in its Jaeger release (observability.traces reaches the mesh)", async () => {
+        const observability = JSON.parse(readStackConfig("prod").flat["service-integration:observability"]) as Record<string, unknown>;
+        const traces = { backend: "opensearch", retention: "30d", opensearch: { urls: ["https://opensearch.logging.svc:9200"], username: "jaeger", passwordSecret: { name: "jaeger-os", key: "password" } } };
+        const { resources } = await evaluateStack("prod", { observability: { ...observability, traces } });
+        const rel = resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === "jaeger")!;
+        const values = rel.inputs.values as Values;
+        expect(values.userconfig.extensions.jaeger_storage.backends.primary.opensearch.server_urls).toEqual(["https://opensearch.logging.svc:9200"]);
+        expect(values.esIndexCleaner.numberOfDays).toBe(30);
+        // The password is a reference to the Secret, never a value.
+        expect(values.jaeger.extraEnv).toEqual([{ name: PASSWORD_ENV, valueFrom: { secretKeyRef: { name: "jaeger-os", key: "password" } } }]);
     }, 60_000);
 });
