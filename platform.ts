@@ -40,6 +40,8 @@ export interface PlatformOutputs {
         /** Dashboard title → Grafana URL. */
         readonly dashboards: Readonly<Record<string, string>>;
         readonly folderUid: string;
+        /** The `job` label of the brokers' Kafka exporter the stack names (verify's kafka-exporter check). */
+        readonly kafkaExporterJob?: string;
     };
 }
 
@@ -119,7 +121,7 @@ export function deployPlatform(model: PlatformModel): PlatformOutputs {
             // The names topics have in Kafka (with the stack's prefix) when this stack manages them.
             topics: model.events ? model.events.topics.map((t) => t.name) : loadTopicCatalog().topics.map((t) => t.name),
         });
-        observability = { dashboards: component.dashboardUrls, folderUid: model.observability.grafana.folderUid };
+        observability = { dashboards: component.dashboardUrls, folderUid: model.observability.grafana.folderUid, kafkaExporterJob: model.observability.kafkaExporter.job };
     }
     return { mesh: meshComponent?.outputs, namespaces: model.catalog.namespaces.map((n) => n.name), gateway, events, observability };
 }
