@@ -82,6 +82,8 @@ export class KongApiError extends Error {
         message: string,
     ) {
         super(message);
+        // Explicit: under Pulumi's closure serialization super() of Error does not set it (see tunnel.ts).
+        this.message = message;
         this.name = "KongApiError";
     }
 }
@@ -109,11 +111,12 @@ export class KongUnreachableError extends Error {
         method: string,
         path: string,
     ) {
-        super(
+        const text =
             `Kong Admin API at ${adminUrl} is unreachable: ${method} ${path} failed ${attempts} times, last with ` +
                 `${(lastError as NodeJS.ErrnoException).code ?? lastError.message}. Check that the admin URL is right and reachable ` +
-                `from where Pulumi runs (through the Kubernetes API: that a Kong pod is ready and its Admin API listens on the pod's loopback).`,
-        );
+                `from where Pulumi runs (through the Kubernetes API: that a Kong pod is ready and its Admin API listens on the pod's loopback).`;
+        super(text);
+        this.message = text;
         this.name = "KongUnreachableError";
     }
 }

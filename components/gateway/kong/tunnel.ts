@@ -38,6 +38,14 @@ export interface KongTunnel {
     readonly readyTimeoutMs?: number;
 }
 
+function message(verb: string, resource: string, namespace: string, context: string | undefined, reason: string): string {
+    return (
+        `the Kubernetes identity of context ${context ?? "(current)"} may not ${verb} ${resource} in namespace ${namespace}${reason ? ` (${reason})` : ""}. ` +
+        `Configuring Kong goes through a port-forward to a Kong pod: grant this identity a Role in ${namespace} with ` +
+        `{apiGroups: [""], resources: ["pods/portforward"], verbs: ["get", "create"]} and {apiGroups: [""], resources: ["pods"], verbs: ["get", "list"]}`
+    );
+}
+
 /** The identity lacks a permission the tunnel needs; the message names it. */
 export class KongTunnelForbiddenError extends Error {
     constructor(
@@ -47,11 +55,10 @@ export class KongTunnelForbiddenError extends Error {
         context: string | undefined,
         reason: string,
     ) {
-        super(
-            `the Kubernetes identity of context ${context ?? "(current)"} may not ${verb} ${resource} in namespace ${namespace}${reason ? ` (${reason})` : ""}. ` +
-                `Configuring Kong goes through a port-forward to a Kong pod: grant this identity a Role in ${namespace} with ` +
-                `{apiGroups: [""], resources: ["pods/portforward"], verbs: ["get", "create"]} and {apiGroups: [""], resources: ["pods"], verbs: ["get", "list"]}`,
-        );
+        super(message(verb, resource, namespace, context, reason));
+        // Set explicitly: Pulumi's closure serializer rebuilds classes as functions, where super() of Error leaves
+        // `this.message` unset (the provider then reported "error: undefined").
+        this.message = message(verb, resource, namespace, context, reason);
         this.name = "KongTunnelForbiddenError";
     }
 }
