@@ -1,3 +1,6 @@
+// The program runs under Pulumi's ts-node, which compiles from the entry file and does not load tsconfig's
+// `include`: without this reference the foundation SDK's subpath imports do not resolve under `pulumi up`.
+/// <reference path="./grafana-foundation-sdk.d.ts" />
 import { createHash } from "crypto";
 import * as common from "@grafana/grafana-foundation-sdk/common";
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";

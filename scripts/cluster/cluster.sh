@@ -138,6 +138,13 @@ launch() {
   # setsid: a test runner's process group ending does not take the control plane down mid-run.
   setsid "$@" >"$LOGS/$name.log" 2>&1 </dev/null 9>&- &
   echo $! >"$RUN/$name.pid"
+  # Until the child has exec'd, /proc shows this script's command line: wait for the program's own (<= 5 s).
+  local i
+  for ((i = 0; i < 100; i++)); do
+    alive "$name" && return 0
+    kill -0 "$!" 2>/dev/null || return 0
+    sleep 0.05
+  done
 }
 
 fail_start() {

@@ -18,6 +18,11 @@ describe("declared fields against the live object", () => {
         expect(declaredFieldDifferences(declared, live)).toEqual(['metadata.labels.tier: declared "edge", the server has undefined', "spec.replicas: declared 3, the server has 2"]);
     });
 
+    it("an empty declared map or list is what the server drops", () => {
+        expect(declaredFieldDifferences({ metadata: { annotations: {} }, spec: { template: { spec: { containers: [{ name: "kong", env: [] }] } } } }, live)).toEqual([]);
+        expect(declaredFieldDifferences({ metadata: { annotations: { a: "b" } } }, live)).toEqual(["metadata.annotations: declared an object, the server has undefined"]);
+    });
+
     it("skips secret values and Secret stringData, which the server never returns", () => {
         expect(declaredFieldDifferences({ stringData: { password: "x" }, metadata: { name: "[redacted]" } }, live)).toEqual([]);
     });

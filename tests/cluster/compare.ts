@@ -33,6 +33,10 @@ function walk(declared: unknown, live: unknown, at: string, out: string[]): void
     if (declared === REDACTED || declared === undefined) {
         return;
     }
+    // The server drops empty maps and lists (`matchLabels: {}`, `annotations: {}`): absent means the same.
+    if (live === undefined && declared !== null && typeof declared === "object" && Object.keys(declared).length === 0) {
+        return;
+    }
     if (Array.isArray(declared)) {
         if (!Array.isArray(live)) {
             out.push(`${at}: declared a list, the server has ${JSON.stringify(live)}`);

@@ -56,6 +56,11 @@ function patchedDeployments(resources: readonly DeclaredResource[], model: Platf
         });
 }
 
+/** istiod always comes from the program's istiod chart; Jaeger and Kiali from its add-on charts when switched on. */
+function installedByProgram(w: Workload, model: PlatformModel): boolean {
+    return w.key === "istiod" || (w.key === "jaeger" && model.mesh.addons.jaeger) || (w.key === "kiali" && model.mesh.addons.kiali);
+}
+
 /** The workloads we do not own, as their upstream chart or operator runs them (model/workloads.ts). */
 function foreignWorkloads(workloads: readonly Workload[]): FixtureObject[] {
     return workloads
@@ -68,7 +73,7 @@ function foreignWorkloads(workloads: readonly Workload[]): FixtureObject[] {
  * must live somewhere before `up`); the program then takes them over by server-side apply.
  */
 export function clusterFixtures(resources: readonly DeclaredResource[], model: PlatformModel): FixtureObject[] {
-    const objects = [...patchedDeployments(resources, model), ...foreignWorkloads(Object.values(model.workloads.byKey))];
+    const objects = [...patchedDeployments(resources, model), ...foreignWorkloads(Object.values(model.workloads.byKey).filter((w) => !installedByProgram(w, model)))];
     const namespaces = [...new Set(objects.map((o) => o.metadata.namespace).filter((n): n is string => n !== undefined))];
     return [...namespaces.map(namespaceObject), ...dedupe(objects)];
 }
