@@ -17,6 +17,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { expect, it } from "vitest";
 import { ControlPlane, kubectl, kubectlOk, startControlPlane, stopControlPlane } from "../cluster/control-plane";
+import type { VerifyContext } from "../../verify/context";
+import { getEndpoint } from "../../verify/endpoint";
+import { CannotRun } from "../../verify/result";
 import { ci, kongScenario, tools } from "./kong-scenario";
 
 const TOOLS_BIN = path.join(os.homedir(), ".cache/254carbon/bin");
@@ -124,8 +127,24 @@ kongScenario(
         async teardown() {
             delete process.env.CLUSTER_KWOK_EXTRA_CONFIG;
             if (cp !== undefined) stopControlPlane(cp);
+            fs.rmSync(stateDir, { recursive: true, force: true });
+            fs.rmSync(`${stateDir}.lock`, { force: true });
         },
         after(s) {
+            // What verify's kong-status check does with the stack's in-cluster admin URL (gateway.adminUrl).
+            const verifyGet = () =>
+                getEndpoint({ endpoints: { kubeconfig: controlPlane().restrictedKubeconfig, kubeContext: CONTEXT }, timeoutMs: 20_000 } as unknown as VerifyContext, "http://kong-admin.kong.svc.cluster.local:8001/services", {
+                    what: "the Kong Admin API",
+                    action: "see README",
+                });
+            it("verify reaches the loopback-only Admin API through the same port-forward", async () => {
+                const before = s.kong.log.length;
+                const { res, via } = await verifyGet();
+                expect(res.status).toBe(200);
+                expect(via).toBe("a port-forward to kong/app=kong:8001");
+                expect(s.kong.log.slice(before).map((l) => `${l.method} ${l.path}`)).toEqual(["GET /services"]);
+            }, 120_000);
+
             it("an identity without pods/portforward in kong is refused, with that permission named", async () => {
                 kubectlOk(controlPlane(), ["apply", "-f", "-"], { input: configurerRole(false) });
                 const before = s.kong.log.length;
@@ -134,6 +153,9 @@ kongScenario(
                 expect(`${r.stdout}${r.stderr}`).toContain(`the Kubernetes identity of context ${CONTEXT} may not create pods/portforward in namespace kong`);
                 // Refused before any byte reached Kong.
                 expect(s.kong.log.length).toBe(before);
+                const denied = await verifyGet().catch((e: unknown) => e);
+                expect(denied).toBeInstanceOf(CannotRun);
+                expect((denied as CannotRun).message).toContain("may not create pods/portforward in namespace kong");
             }, 600_000);
         },
     },
