@@ -58,6 +58,16 @@ export function kongNormalizePath(path: string): string {
  * stands in, which agrees on the common syntax but refuses PCRE-only forms such as possessive `a++` or a leading `(?i)`.
  */
 export function regexProblem(pattern: string): string | undefined {
+    if (!regexVerdicts.has(pattern)) {
+        regexVerdicts.set(pattern, judgeRegex(pattern));
+    }
+    return regexVerdicts.get(pattern);
+}
+
+/** One grep process per pattern and process: the model is built more than once per run (plan, bench, tests). */
+const regexVerdicts = new Map<string, string | undefined>();
+
+function judgeRegex(pattern: string): string | undefined {
     const grep = spawnSync("grep", ["-P", "-e", pattern], { input: "", encoding: "utf8", timeout: 5000 });
     if (grep.error === undefined && (grep.status === 0 || grep.status === 1)) {
         return undefined;
