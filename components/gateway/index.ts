@@ -6,6 +6,7 @@
  * Ordering: database (StatefulSet, or role/database/grant) → `kong migrations bootstrap` → `kong migrations up`
  * (image-keyed) → Deployment → `kong migrations finish` (image-keyed) → Kong entities.
  */
+import * as path from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Catalog } from "../../model/catalog";
@@ -472,6 +473,15 @@ function tlsMaterial(model: GatewayModel, ns: pulumi.Input<string>, provider: k8
     return { [tls.secretName]: { cert: field("tls.crt"), key: pulumi.secret(field("tls.key")) } };
 }
 
+/**
+ * A relative kubeconfig path is the program's (relative to the project, as the Kubernetes provider reads it); the
+ * Kong provider runs in another process whose working directory is not promised, so it gets the absolute path.
+ * `~/` stays as it is: it is expanded where the operation runs.
+ */
+function programRelative(p: string | undefined): string | undefined {
+    return p === undefined || p.startsWith("~/") || path.isAbsolute(p) ? p : path.resolve(p);
+}
+
 /** The Kong pods as the port-forward finds them: namespace, selector and the Admin API's loopback port. */
 export function kongTunnelTarget(): { namespace: string; selector: string; port: number } {
     return { namespace: GATEWAY.namespace, selector: `app=${GATEWAY.app}`, port: GATEWAY.ports.admin };
@@ -493,7 +503,7 @@ export function kongConnection(model: GatewayModel, secrets: GatewaySecrets, acc
             const tls = model.admin.caCertificate !== undefined || cert !== undefined ? { ca: model.admin.caCertificate, cert, key } : undefined;
             const tunnel =
                 url === undefined && access !== undefined
-                    ? { ...kongTunnelTarget(), context: access.context, ...(kubeconfig !== undefined ? { kubeconfig } : { kubeconfigPath: access.kubeconfigPath }) }
+                    ? { ...kongTunnelTarget(), context: access.context, ...(kubeconfig !== undefined ? { kubeconfig } : { kubeconfigPath: programRelative(access.kubeconfigPath) }) }
                     : undefined;
             return {
                 ...(url !== undefined ? { adminUrl: url } : {}),

@@ -20,6 +20,7 @@ import { ControlPlane, kubectl, kubectlOk, startControlPlane, stopControlPlane }
 import type { VerifyContext } from "../../verify/context";
 import { getEndpoint } from "../../verify/endpoint";
 import { CannotRun } from "../../verify/result";
+import { writeKongPortForward } from "./kong-behind-kwok";
 import { ci, kongScenario, tools } from "./kong-scenario";
 
 const TOOLS_BIN = path.join(os.homedir(), ".cache/254carbon/bin");
@@ -92,25 +93,7 @@ kongScenario(
         },
         async setup(fakeUrl: string) {
             stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "254carbon-kong-tunnel-"));
-            const forward = path.join(stateDir, "kong-port-forward.yaml");
-            fs.writeFileSync(
-                forward,
-                [
-                    "apiVersion: kwok.x-k8s.io/v1alpha1",
-                    "kind: ClusterPortForward",
-                    "metadata:",
-                    "  name: kong-admin-to-fake-kong",
-                    "spec:",
-                    "  selector:",
-                    "    matchNamespaces: [kong]",
-                    "  forwards:",
-                    "  - ports: [8001]",
-                    "    target:",
-                    "      address: 127.0.0.1",
-                    `      port: ${new URL(fakeUrl).port}`,
-                    "",
-                ].join("\n"),
-            );
+            const forward = writeKongPortForward(stateDir, fakeUrl);
             process.env.CLUSTER_KWOK_EXTRA_CONFIG = forward;
             // cluster.sh reads its binaries' directory from TOOLS_BIN_DIR (scripts/tools/lib.sh's name for it).
             process.env.TOOLS_BIN_DIR ??= TOOLS_BIN;
