@@ -8,7 +8,7 @@ describe("gateway model", () => {
         expect(m.image).toBe(DEFAULT_KONG_IMAGE);
         expect(m.replicas).toBe(2);
         expect(m.admin).toMatchObject({ serviceType: "ClusterIP", url: "http://127.0.0.1:8001", token: false, manageEntities: true, allowedNamespaces: ["kong"] });
-        expect(m.database).toEqual({ mode: "in-cluster", image: DEFAULT_POSTGRES_IMAGE, storage: "10Gi", storageClass: undefined, resources: expect.any(Object) });
+        expect(m.database).toEqual({ mode: "in-cluster", passwordSource: "generated", image: DEFAULT_POSTGRES_IMAGE, storage: "10Gi", storageClass: undefined, resources: expect.any(Object) });
         expect(m.resources).toEqual({ requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } });
     });
 
@@ -75,6 +75,13 @@ describe("gateway model", () => {
         expect(ext).toContain("database.sslmode: would send Kong's database password in clear text");
         // Keys of the other mode are typos here.
         expect(gatewayErrors({ ...DEV_GATEWAY, database: { mode: "in-cluster", host: "x" } })).toContain("database.host: is not a known key");
+    });
+
+    it("takes the in-cluster database password from a secret when the stack says so (no random provider needed)", () => {
+        const m = gatewayModel({ ...DEV_GATEWAY, database: { mode: "in-cluster", password: "config" } });
+        expect(gatewaySecretKeys(m)).toContain(GATEWAY_SECRET_KEYS.kongDatabasePassword);
+        expect(gatewaySecretKeys(gatewayModel(DEV_GATEWAY))).not.toContain(GATEWAY_SECRET_KEYS.kongDatabasePassword);
+        expect(gatewayErrors({ ...DEV_GATEWAY, database: { mode: "in-cluster", password: "random" } })).toContain("database.password: must be one of generated, config");
     });
 
     it("pins Kong OSS 3.9 and PostgreSQL 15 images", () => {
