@@ -4,10 +4,11 @@
 #   istioctl    (istioctl analyze --use-kube=false, issue 6)
 #   kube-score  (workload linter, issue 6; kube-linter is not served by the module proxy)
 #   promtool    (promtool check rules / test rules over the plan's PrometheusRules, issue 15)
+#   jaeger      (jaeger validate --config over the plan's Jaeger v2 configuration, issue 15)
 #   cyclonus    (netpol-flows: the connectivity contract's NetworkPolicy engine, issue 12)
 # and links them into $TOOLS_BIN_DIR (default ~/.cache/254carbon/bin).
 #
-# Usage: scripts/tools/install-go-tools.sh [actionlint|istioctl|kube-score|cyclonus|promtool ...]
+# Usage: scripts/tools/install-go-tools.sh [actionlint|istioctl|kube-score|cyclonus|promtool|jaeger ...]
 #        (no argument: all of them). Then: export PATH="$(scripts/tools/env.sh --bin):$PATH"
 # Cold build times on 2 cores are in scripts/tools/README.md (istioctl is the long one).
 set -euo pipefail
@@ -92,6 +93,23 @@ build_promtool() {
     ${repl[@]+"${repl[@]}"}
 }
 
+# Jaeger v2's binary only for its `validate` subcommand (the OpenTelemetry collector's otelcol.NewCommand): it
+# resolves every component's config struct without starting anything. go.mod's non-local replaces are repeated.
+build_jaeger() {
+  local -a repl=()
+  local old new lines
+  lines="$(t_upstream_replaces "$JAEGER_MODULE" "$JAEGER_MODULE_VERSION")" || t_die "cannot read the replaces of $JAEGER_MODULE@$JAEGER_MODULE_VERSION"
+  while read -r old new; do
+    [[ -z "$old" ]] && continue
+    [[ "$new" == .* || "$new" == /* ]] && t_die "jaeger go.mod has a local replace $old => $new; cannot repeat it"
+    repl+=("$old=$new")
+  done <<<"$lines"
+  t_go_build "$1/jaeger" "$JAEGER_MODULE" "$JAEGER_MODULE_VERSION" \
+    "$JAEGER_MODULE/cmd/jaeger" \
+    "-X $JAEGER_MODULE/internal/version.latestVersion=v$JAEGER_VERSION" \
+    ${repl[@]+"${repl[@]}"}
+}
+
 # netpol-flows is our own main (scripts/tools/netpol-flows/main.go) calling cyclonus's NetworkPolicy
 # simulator (pkg/matcher): cyclonus's CLI only prints tables, the contract needs verdicts with the deciding
 # policies as JSON. Built in a temp module that requires cyclonus at the pinned version; the cache key
@@ -118,7 +136,7 @@ build_cyclonus() {
 main() {
   t_require_go
   local -a tools=("$@")
-  [[ ${#tools[@]} -gt 0 ]] || tools=(actionlint kube-score promtool istioctl cyclonus)
+  [[ ${#tools[@]} -gt 0 ]] || tools=(actionlint kube-score promtool jaeger istioctl cyclonus)
   local total_start tool
   total_start=$(date +%s)
   for tool in "${tools[@]}"; do
@@ -127,11 +145,12 @@ main() {
       istioctl) t_install istioctl "$ISTIO_LABEL" istioctl build_istioctl ;;
       kube-score) t_install kube-score "$KUBE_SCORE_VERSION" kube-score build_kube_score ;;
       promtool) t_install promtool "$PROMETHEUS_VERSION" promtool build_promtool ;;
+      jaeger) t_install jaeger "$JAEGER_VERSION" jaeger build_jaeger ;;
       cyclonus) t_install cyclonus "$(cyclonus_label)" netpol-flows build_cyclonus ;;
       kube-linter)
         t_die "kube-linter cannot be built here: the Go module proxy refuses golang.stackrox.io/kube-linter (403 'This module version is not available'); use kube-score"
         ;;
-      *) t_die "unknown tool '$tool' (known: actionlint istioctl kube-score promtool cyclonus)" ;;
+      *) t_die "unknown tool '$tool' (known: actionlint istioctl kube-score promtool jaeger cyclonus)" ;;
     esac
   done
   t_log "done in $(($(date +%s) - total_start))s; binaries in $TOOLS_BIN_DIR:"

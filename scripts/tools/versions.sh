@@ -34,6 +34,13 @@ PROMETHEUS_MODULE=github.com/prometheus/prometheus
 PROMETHEUS_MODULE_VERSION=v0.316.0
 PROMETHEUS_VERSION=3.16.0
 
+# jaeger (`jaeger validate --config`, the OpenTelemetry collector's own config validation, over the plan's Jaeger
+# userconfig, issue 15). The mesh runs Jaeger 2.19.0 (chart 4.11.1); the newest module version the proxy serves is
+# v1.76.0, which is Jaeger v2.13.0 (its CHANGELOG: "v1.76.0 / v2.13.0"): the storage keys the plan uses predate it.
+JAEGER_MODULE=github.com/jaegertracing/jaeger
+JAEGER_MODULE_VERSION=v1.76.0
+JAEGER_VERSION=2.13.0
+
 # The NetworkPolicy engine of the connectivity contract (issue 12): cyclonus's simulator
 # (pkg/matcher), driven by our own main scripts/tools/netpol-flows/main.go.
 CYCLONUS_MODULE=github.com/mattfenwick/cyclonus
