@@ -19,6 +19,7 @@ import { DeclaredResource } from "../../offline/evaluate";
 import { isKubernetesObject, kubernetesManifest } from "../../offline/plan";
 import { readStackConfig, withPlaceholderSecrets } from "../../offline/stack-config";
 import { findPulumiTools, REPO } from "../e2e/pulumi-cli";
+import { KongBehindKwok, startKongBehindKwok } from "../e2e/kong-behind-kwok";
 import { evaluateStack } from "../support/stack";
 import { ApiServer, describeObject, ObjectRef } from "./apiserver";
 import { ControlPlane, kubectl, kubectlOk, missingClusterTools, startControlPlane, stopControlPlane } from "./control-plane";
@@ -61,10 +62,12 @@ describe.skipIf(missing !== undefined && !ci)("stack local on a real API server 
     let cp: ControlPlane;
     let api: ApiServer;
     let stack: LocalStack;
+    // Kong's Admin API behind kwok's node: the program's Kong entities go through the API server's port-forward.
+    let kong: KongBehindKwok | undefined;
     const passphrase = randomBytes(24).toString("base64url");
     const dbPassword = randomBytes(24).toString("base64url");
 
-    beforeAll(() => {
+    beforeAll(async () => {
         if (missing !== undefined) {
             throw new Error(`${missing} (CI must build it: .ci/run runs scripts/tools/install-cluster.sh)`);
         }
@@ -72,7 +75,10 @@ describe.skipIf(missing !== undefined && !ci)("stack local on a real API server 
         if (charts.status !== 0) {
             throw new Error(`istio-charts.sh: ${charts.stderr}`);
         }
-        cp = startControlPlane(fs.mkdtempSync(path.join(os.tmpdir(), "254carbon-cluster-")));
+        const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "254carbon-cluster-"));
+        kong = await startKongBehindKwok(stateDir);
+        process.env.CLUSTER_KWOK_EXTRA_CONFIG = kong.configFile;
+        cp = startControlPlane(stateDir);
         api = new ApiServer(cp.adminKubeconfig);
         // prometheus-operator's CRDs (ServiceMonitor, PodMonitor, PrometheusRule): the cluster's Prometheus brings them.
         for (const f of prometheusOperatorCrds()) {
@@ -81,9 +87,11 @@ describe.skipIf(missing !== undefined && !ci)("stack local on a real API server 
         kubectlOk(cp, ["wait", "--for=condition=Established", "crd", "--all", "--timeout=60s"]);
     }, 240_000);
 
-    afterAll(() => {
+    afterAll(async () => {
         stack?.dispose();
         api?.close();
+        await kong?.stop();
+        delete process.env.CLUSTER_KWOK_EXTRA_CONFIG;
         if (cp) {
             stopControlPlane(cp);
             fs.rmSync(cp.stateDir, { recursive: true, force: true });
@@ -146,6 +154,14 @@ describe.skipIf(missing !== undefined && !ci)("stack local on a real API server 
                 }
             }
             expect(early).toEqual([]);
+        }, STEP);
+
+        it("Kong's entities were configured through the API server's port-forward: every catalog route is in Kong", async () => {
+            const routes = (kong?.kong.db.routes ?? []).map((r) => String(r.name));
+            const declaredRoutes = localModel().catalog.services.flatMap((svc) => (svc.gateway?.routes ?? []).map((r) => `${svc.name}.${r.name}`));
+            expect(declaredRoutes.length).toBeGreaterThan(0);
+            expect(routes.sort()).toEqual(declaredRoutes.sort());
+            expect(kong?.kong.log.some((l) => l.method === "PUT")).toBe(true);
         }, STEP);
 
         it("preview after up expects no changes", async () => {
