@@ -271,7 +271,7 @@ start() {
   local fresh=0
   [[ "${1:-}" == "--fresh" ]] && fresh=1
   require_tools
-  exec 9>"$STATE.lock"
+  exec 9>"$STATE/.lock"
   flock 9
   if ((fresh == 0)) && all_alive && ready; then
     log "already running at $SERVER (no-op)"
@@ -296,7 +296,7 @@ main() {
   case "${1:-}" in
     start) shift; start "$@" ;;
     stop)
-      exec 9>"$STATE.lock"
+      exec 9>"$STATE/.lock"
       flock 9
       stop_all
       log "stopped"

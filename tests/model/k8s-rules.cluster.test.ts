@@ -4,30 +4,16 @@
  * scripts/cluster/cluster.sh; the two verdicts must agree. Needs scripts/tools/install-cluster.sh. In CI (CI set) a
  * missing tool fails the run; elsewhere the file is skipped with the reason.
  */
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../../model";
 import { dns1035Label, dns1123Label, dns1123Subdomain, labelValue, portName, qualifiedName } from "../../model/k8s-rules";
 import { ApiServer } from "../cluster/apiserver";
+import { ControlPlane, missingClusterTools, startControlPlane, stopControlPlane } from "../cluster/control-plane";
 
 const ci = Boolean(process.env.CI);
-const CLUSTER_SH = path.join(REPO_ROOT, "scripts/cluster/cluster.sh");
-const TOOLS_BIN = spawnSync("bash", [path.join(REPO_ROOT, "scripts/tools/env.sh"), "--bin"], { encoding: "utf8" }).stdout.trim();
-const NEEDED = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", "kubectl"];
-const absent = NEEDED.filter((b) => !fs.existsSync(path.join(TOOLS_BIN, b)));
-const missing = absent.length === 0 ? undefined : `${absent.join(", ")} not built in ${TOOLS_BIN}: run scripts/tools/install-cluster.sh`;
-/** A control plane of its own (own state folder and ports), so it never meets the one tests/cluster starts. */
-const ENV = { CLUSTER_APISERVER_PORT: "26443", CLUSTER_ETCD_PORT: "22379", CLUSTER_KWOK_PORT: "30250", CLUSTER_CM_PORT: "30257", CLUSTER_SCHEDULER_PORT: "30259" };
-
-function clusterSh(args: readonly string[], stateDir: string): void {
-    const r = spawnSync("bash", [CLUSTER_SH, ...args], { encoding: "utf8", env: { ...process.env, ...ENV, CLUSTER_STATE_DIR: stateDir }, timeout: 180_000 });
-    if (r.status !== 0) {
-        throw new Error(`cluster.sh ${args.join(" ")} exited ${r.status}:\n${(r.stderr ?? "").slice(-3000)}`);
-    }
-}
+const missing = missingClusterTools();
 if (missing !== undefined && !ci) {
     console.warn(`[k8s-rules oracle] skipped: ${missing}`);
 }
@@ -67,35 +53,24 @@ const VALUES = ["data-platform", "portal-services", "kube-prometheus-stack", "Da
 const STRICTER: [string, (v: string) => string[], string, (v: string) => Record<string, unknown>] = ["Service name (the model's DNS-1035 rule)", dns1035Label, "/api/v1/namespaces/default/services", (v) => ({ apiVersion: "v1", kind: "Service", metadata: { name: v }, spec: { ports: [{ port: 80 }] } })];
 
 describe.skipIf(missing !== undefined && !ci)("model/k8s-rules.ts agrees with a real API server's validation", () => {
-    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "k8s-oracle-"));
+    let cp: ControlPlane;
     let api: ApiServer;
 
     beforeAll(() => {
-        clusterSh(["start", "--fresh"], stateDir);
-        api = new ApiServer(path.join(stateDir, "admin.kubeconfig"));
-    });
-
-    afterAll(async () => {
-        // The daemons cluster.sh launches keep its lock's descriptor open, so `cluster.sh stop` would wait on the lock
-        // for ever; stop them by the PIDs it recorded instead (what its stop_all does), TERM, then KILL after 15 s.
-        const run = path.join(stateDir, "run");
-        const pids = fs.existsSync(run) ? fs.readdirSync(run).filter((f) => f.endsWith(".pid")).map((f) => Number(fs.readFileSync(path.join(run, f), "utf8").trim())) : [];
-        const alive = (pid: number): boolean => {
-            try {
-                process.kill(pid, 0);
-                return true;
-            } catch {
-                return false;
-            }
-        };
-        pids.filter(alive).forEach((pid) => process.kill(pid, "SIGTERM"));
-        for (let i = 0; i < 75 && pids.some(alive); i++) {
-            await new Promise((r) => setTimeout(r, 200));
+        if (missing !== undefined) {
+            throw new Error(`${missing} (CI must build it: .ci/run runs scripts/tools/install-cluster.sh)`);
         }
-        pids.filter(alive).forEach((pid) => process.kill(pid, "SIGKILL"));
-        fs.rmSync(stateDir, { recursive: true, force: true });
-        fs.rmSync(`${stateDir}.lock`, { force: true });
-    });
+        cp = startControlPlane(fs.mkdtempSync(path.join(os.tmpdir(), "k8s-oracle-")));
+        api = new ApiServer(cp.adminKubeconfig);
+    }, 240_000);
+
+    afterAll(() => {
+        api?.close();
+        if (cp) {
+            stopControlPlane(cp);
+            fs.rmSync(cp.stateDir, { recursive: true, force: true });
+        }
+    }, 120_000);
 
     it.each(RULES)("%s", async (rule, check, collection, object) => {
         const disagreements: string[] = [];
