@@ -20,6 +20,7 @@ import { ControlPlane, kubectl, kubectlOk, startControlPlane, stopControlPlane }
 import type { VerifyContext } from "../../verify/context";
 import { getEndpoint } from "../../verify/endpoint";
 import { CannotRun } from "../../verify/result";
+import { kongAccessPreflight } from "../../preflight/kong";
 import { writeKongPortForward } from "./kong-behind-kwok";
 import { ci, kongScenario, tools } from "./kong-scenario";
 
@@ -128,6 +129,12 @@ kongScenario(
                 expect(s.kong.log.slice(before).map((l) => `${l.method} ${l.path}`)).toEqual(["GET /services"]);
             }, 120_000);
 
+            it("the preflight (what `preview` runs) passes the RBAC checks and reaches the Admin API through the port-forward", async () => {
+                const before = s.kong.log.length;
+                expect(await kongAccessPreflight({ kubeconfigPath: controlPlane().restrictedKubeconfig, context: CONTEXT })).toEqual([]);
+                expect(s.kong.log.slice(before).map((l) => `${l.method} ${l.path}`)).toEqual(["GET /status"]);
+            }, 120_000);
+
             it("an identity without pods/portforward in kong is refused, with that permission named", async () => {
                 kubectlOk(controlPlane(), ["apply", "-f", "-"], { input: configurerRole(false) });
                 const before = s.kong.log.length;
@@ -136,6 +143,9 @@ kongScenario(
                 expect(`${r.stdout}${r.stderr}`).toContain(`the Kubernetes identity of context ${CONTEXT} may not create pods/portforward in namespace kong`);
                 // Refused before any byte reached Kong.
                 expect(s.kong.log.length).toBe(before);
+                const [problem] = await kongAccessPreflight({ kubeconfigPath: controlPlane().restrictedKubeconfig, context: CONTEXT });
+                expect(problem.key).toBe("service-integration:kubernetes.context");
+                expect(problem.problem).toContain("may not create pods/portforward in namespace kong");
                 const denied = await verifyGet().catch((e: unknown) => e);
                 expect(denied).toBeInstanceOf(CannotRun);
                 expect((denied as CannotRun).message).toContain("may not create pods/portforward in namespace kong");

@@ -121,18 +121,21 @@ function isReady(pod: k8s.V1Pod): boolean {
     return pod.metadata?.deletionTimestamp === undefined && pod.status?.phase === "Running" && (pod.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
 }
 
+/** A ready Kong pod's name now, or undefined; and how many pods the selector found. */
+export async function findReadyPod(kc: k8s.KubeConfig, t: KongTunnel): Promise<{ pod?: string; seen: number }> {
+    const { CoreV1Api } = clientNode();
+    const pods = await kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: t.namespace, labelSelector: t.selector });
+    const ready = pods.items.filter(isReady).map((p) => p.metadata?.name ?? "").filter((n) => n !== "");
+    return { pod: ready.sort()[0], seen: pods.items.length };
+}
+
 /** A ready Kong pod's name, waiting (bounded) while the Deployment rolls out. */
 export async function readyPod(kc: k8s.KubeConfig, t: KongTunnel): Promise<string> {
-    const { CoreV1Api } = clientNode();
-    const api = kc.makeApiClient(CoreV1Api);
     const deadline = Date.now() + (t.readyTimeoutMs ?? 300_000);
-    let seen = 0;
     for (;;) {
-        const pods = await api.listNamespacedPod({ namespace: t.namespace, labelSelector: t.selector });
-        seen = pods.items.length;
-        const ready = pods.items.filter(isReady).map((p) => p.metadata?.name ?? "").filter((n) => n !== "");
-        if (ready.length > 0) {
-            return ready.sort()[0];
+        const { pod, seen } = await findReadyPod(kc, t);
+        if (pod !== undefined) {
+            return pod;
         }
         if (Date.now() >= deadline) {
             throw new Error(
