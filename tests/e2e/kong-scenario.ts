@@ -197,7 +197,7 @@ describe.skipIf(skip)(`Kong dynamic provider under the real Pulumi engine (fake 
         ws?.dispose();
         await kong.stop();
         await mode.teardown?.();
-    });
+    }, 240_000);
 
     it("pulumi up creates every declared entity, tagged for the stack, through our dynamic-provider launcher", async () => {
         const logStart = kong.log.length;
