@@ -14,6 +14,8 @@ import { KafkaEndpoint, kafkaPreflight } from "./kafka";
 import { PostgresEndpoint, postgresPreflight } from "./postgres";
 import { PreflightError, PreflightProblem } from "./problem";
 import { KongAccess, kongAccessPreflight } from "./kong";
+import { RolloutTargets, rolloutPreflight } from "./rollouts";
+import { sidecarRollouts } from "../components/mesh/rollout";
 
 export { PreflightError } from "./problem";
 export type { PreflightProblem } from "./problem";
@@ -23,6 +25,8 @@ export interface PreflightTargets {
     readonly postgres?: PostgresEndpoint;
     readonly grafana?: GrafanaEndpoint;
     readonly kong?: KongAccess;
+    /** The Deployments the mesh rolls for sidecar coverage: each must exist. */
+    readonly rollouts?: RolloutTargets;
 }
 
 /** Secret values by config key (without the project prefix), as the program's config holds them. */
@@ -57,6 +61,9 @@ export function preflightTargets(model: PlatformModel, secrets: SecretValues): P
                 ? { host: db.host, port: db.port, sslmode: db.sslmode, caCertificate: db.caCertificate, user: db.adminUser, password: secrets[GATEWAY_SECRET_KEYS.postgresAdminPassword] ?? "", database: db.adminDatabase }
                 : undefined,
         grafana: manageGrafana ? { url: grafana.url, auth: secrets[GRAFANA_AUTH_KEY] ?? "" } : undefined,
+        rollouts: model.components.mesh
+            ? { kubeconfig: model.kubernetes.kubeconfigFromSecret ? secrets.kubeconfig : undefined, kubeconfigPath: model.kubernetes.kubeconfigPath, context: model.kubernetes.context, deployments: sidecarRollouts(model.mesh, model.catalog) }
+            : undefined,
         kong:
             model.gateway !== undefined && model.gateway.admin.manageEntities && model.gateway.admin.url === undefined
                 ? { kubeconfig: model.kubernetes.kubeconfigFromSecret ? secrets.kubeconfig : undefined, kubeconfigPath: model.kubernetes.kubeconfigPath, context: model.kubernetes.context }
@@ -71,6 +78,7 @@ export async function preflightProblems(t: PreflightTargets): Promise<PreflightP
         t.postgres ? postgresPreflight(t.postgres) : [],
         t.grafana ? grafanaPreflight(t.grafana) : [],
         t.kong ? kongAccessPreflight(t.kong) : [],
+        t.rollouts ? rolloutPreflight(t.rollouts) : [],
     ]);
     return runs.flat();
 }

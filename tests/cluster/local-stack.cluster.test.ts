@@ -218,6 +218,23 @@ describe.skipIf(missing !== undefined && !ci)("stack local on a real API server 
             const leftoverNamespaces = kubectl(cp, ["get", "namespaces", "-l", "app.kubernetes.io/managed-by=pulumi", "-o", "name"]).stdout.trim();
             expect(leftoverNamespaces).toBe("");
         }, STEP);
+        it("a roll-out of a Deployment that does not exist fails preview and up in the preflight, naming it, and changes nothing", async () => {
+            const catalog = JSON.parse(fs.readFileSync(path.join(REPO, "catalog/services.json"), "utf8")) as { services: Record<string, unknown>[] };
+            const target = catalog.services.find((s) => typeof s.deployment === "string")!;
+            const broken = { ...catalog, services: catalog.services.map((s) => (s === target ? { ...s, deployment: "no-such-deployment" } : s)) };
+            const copy = path.join(stack.projectDir, "catalog-missing-deployment.json");
+            fs.writeFileSync(copy, JSON.stringify(broken, null, 2));
+            await stack.setConfig("catalog", copy);
+            const expected = `Deployment ${String(target.namespace)}/no-such-deployment does not exist`;
+            const preview = await stack.run(["preview"], { allowFailure: true, timeoutMs: STEP });
+            expect(preview.code).not.toBe(0);
+            expect(preview.stdout + preview.stderr).toContain(expected);
+            const up = await stack.run(["up", "--yes", "--skip-preview"], { allowFailure: true, timeoutMs: STEP });
+            expect(up.code).not.toBe(0);
+            expect(up.stdout + up.stderr).toContain(expected);
+            const state = JSON.parse(await stack.ws.exportStack()) as { deployment: { resources?: { type: string }[] } };
+            expect((state.deployment.resources ?? []).filter((r) => !r.type.startsWith("pulumi:"))).toEqual([]);
+        }, STEP);
     });
 
     describe("server-side dry-run of every Kubernetes object of the dev and prod plans", () => {

@@ -63,7 +63,8 @@ export class KongTunnelForbiddenError extends Error {
     }
 }
 
-function clientNode(): typeof k8s {
+/** @kubernetes/client-node, loaded when first used (the offline plan and unit tests never need it). */
+export function clientNode(): typeof k8s {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require("@kubernetes/client-node") as typeof k8s;
 }
@@ -74,7 +75,7 @@ function expandHome(path: string): string {
 }
 
 /** The stack's kubeconfig with its context selected; never the ambient one. */
-export function loadKubeConfig(t: KongTunnel): k8s.KubeConfig {
+export function loadKubeConfig(t: Pick<KongTunnel, "kubeconfig" | "kubeconfigPath" | "context">): k8s.KubeConfig {
     const { KubeConfig } = clientNode();
     const kc = new KubeConfig();
     if (t.kubeconfig !== undefined) {
