@@ -20,6 +20,7 @@ import { kubectlOk, missingClusterTools, startControlPlane, stopControlPlane } f
 import { clusterFixtures } from "../tests/cluster/fixtures";
 import { LOCAL_STACK, LocalStack } from "../tests/cluster/workspace";
 import { evaluateStack } from "../tests/support/stack";
+import { startKongBehindKwok } from "../tests/e2e/kong-behind-kwok";
 
 const ISTIO_CHARTS = path.join(REPO, "out/istio-charts");
 
@@ -38,7 +39,11 @@ async function main(): Promise<void> {
     const { flat } = withPlaceholderSecrets(readStackConfig(LOCAL_STACK));
     const model = buildModel({ stack: LOCAL_STACK, config: rawConfigFrom(flat) });
     const objects = plan.resources.filter((r) => isKubernetesObject(r) && !r.type.endsWith("Patch")).map((r) => kubernetesManifest(r));
-    const cp = startControlPlane(fs.mkdtempSync(path.join(os.tmpdir(), "254carbon-bench-cluster-")));
+    // Kong's Admin API (the project's fake) behind kwok's node, reached through the API server's port-forward.
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "254carbon-bench-cluster-"));
+    const kong = await startKongBehindKwok(stateDir);
+    process.env.CLUSTER_KWOK_EXTRA_CONFIG = kong.configFile;
+    const cp = startControlPlane(stateDir);
     const stack = new LocalStack(tools, randomBytes(16).toString("hex"), cp, ISTIO_CHARTS);
     try {
         const crds = spawnSync("bash", [path.join(REPO, "scripts/cluster/crds.sh"), "prometheus-operator"], { encoding: "utf8" }).stdout.trim().split("\n");
@@ -60,8 +65,9 @@ async function main(): Promise<void> {
         const destroy = seconds(t);
 
         // The limit: the same objects (Istio's CRDs are still there: Helm keeps them), applied in one kubectl call.
-        const file = path.join(cp.stateDir, "plan-objects.yaml");
-        fs.writeFileSync(file, objects.map((o) => YAML.stringify(o)).join("---\n"));
+        // As a JSON List: kubectl reads YAML as 1.1, where an unquoted `off` would turn into false.
+        const file = path.join(cp.stateDir, "plan-objects.json");
+        fs.writeFileSync(file, JSON.stringify({ apiVersion: "v1", kind: "List", items: objects }));
         kubectlOk(cp, ["apply", "--server-side", "--field-manager=fixtures", "-f", "-"], { input: clusterFixtures(plan.resources, model).map((f) => YAML.stringify(f)).join("---\n") });
         t = Date.now();
         kubectlOk(cp, ["apply", "--server-side", "--force-conflicts", "-f", file]);
@@ -83,6 +89,7 @@ async function main(): Promise<void> {
         console.log(`load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`);
     } finally {
         stack.dispose();
+        await kong.stop();
         stopControlPlane(cp);
         fs.rmSync(cp.stateDir, { recursive: true, force: true });
     }

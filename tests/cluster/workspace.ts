@@ -34,7 +34,9 @@ export class LocalStack {
     constructor(tools: PulumiTools, passphrase: string, cp: ControlPlane, istioCharts: string) {
         this.server = cp.server;
         // Only plugins installed into the workspace's PULUMI_HOME: never a pulumi-resource-kubernetes found on PATH.
-        this.ws = new PulumiWorkspace(tools, passphrase, { PULUMI_IGNORE_AMBIENT_PLUGINS: "true" });
+        // Transpile only (Pulumi's run.js reads PULUMI_NODEJS_TRANSPILE_ONLY): `npm run typecheck` type-checks the
+        // program once per run; type-checking again in every CLI command costs seconds each.
+        this.ws = new PulumiWorkspace(tools, passphrase, { PULUMI_IGNORE_AMBIENT_PLUGINS: "true", PULUMI_NODEJS_TRANSPILE_ONLY: "true" });
         const dir = this.ws.projectDir;
         copyTrackedFiles(dir);
         fs.symlinkSync(path.join(REPO, "node_modules"), path.join(dir, "node_modules"));
