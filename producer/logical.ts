@@ -5,7 +5,27 @@ import * as avro from "avsc";
  * the `logicalType` attribute when it writes a schema back out (history snapshots, schema registration).
  */
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/**
+ * RFC 4122 textual form, hex digits in either case: 8-4-4-4-12. A loop over char codes rather than a regular
+ * expression: avsc calls this twice per event (validation and encoding), and the regex was 2 % of the producer
+ * benchmark's profile.
+ */
+function isUuid(val: string): boolean {
+    if (val.length !== 36) {
+        return false;
+    }
+    for (let i = 0; i < 36; i++) {
+        const c = val.charCodeAt(i);
+        if (i === 8 || i === 13 || i === 18 || i === 23) {
+            if (c !== 45) {
+                return false;
+            }
+        } else if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70))) {
+            return false;
+        }
+    }
+    return true;
+}
 
 /** `{"type": "long", "logicalType": "timestamp-millis"}`: accepts a Date or epoch milliseconds, decodes to epoch milliseconds. */
 export class TimestampMillisType extends avro.types.LogicalType {
@@ -36,7 +56,7 @@ export class UuidType extends avro.types.LogicalType {
     }
 
     protected _toValue(val: unknown): string | undefined {
-        return typeof val === "string" && UUID.test(val) ? val : undefined;
+        return typeof val === "string" && isUuid(val) ? val : undefined;
     }
 
     protected _resolve(type: avro.Type): ((v: string) => string) | undefined {

@@ -1,5 +1,5 @@
 import type { ConnectionOptions } from "tls";
-import { ProduceAcks, Producer, type SASLOptions } from "@platformatic/kafka";
+import { type MessageToProduce, ProduceAcks, Producer, type SASLOptions } from "@platformatic/kafka";
 import type { SaslMechanism } from "../model/events";
 import { EventTransport, PartitionAck, SendOutcome, TopicBatch, TopicMetadata, TransportSendError } from "./transport";
 
@@ -164,14 +164,24 @@ export class PlatformaticTransport implements EventTransport {
     }
 
     async send(batches: readonly TopicBatch[]): Promise<PartitionAck[]> {
-        // Compression is per request in this client: one request per codec, one after the other (never two in flight).
+        // Compression is per request in this client: one request per codec, one after the other.
         const byCodec = new Map<string, TopicBatch[]>();
         for (const b of batches) {
-            byCodec.set(b.compression, [...(byCodec.get(b.compression) ?? []), b]);
+            const group = byCodec.get(b.compression);
+            if (group === undefined) {
+                byCodec.set(b.compression, [b]);
+            } else {
+                group.push(b);
+            }
         }
         const acks: PartitionAck[] = [];
         for (const [codec, group] of byCodec) {
-            const messages = group.flatMap((b) => b.messages.map((m) => ({ topic: b.topic, partition: m.partition, key: m.key, value: m.value, headers: m.headers })));
+            const messages: MessageToProduce<Buffer, Buffer, string, string>[] = [];
+            for (const b of group) {
+                for (const m of b.messages) {
+                    messages.push({ topic: b.topic, partition: m.partition, key: m.key, value: m.value, headers: m.headers });
+                }
+            }
             let result;
             try {
                 result = await this.producer.send({ messages, compression: codec as TopicBatch["compression"] });

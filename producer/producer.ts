@@ -57,6 +57,14 @@ export interface EventProducerOptions {
     readonly maxBatchMessages?: number;
     readonly maxBatchBytes?: number;
     /**
+     * Produce requests handed to the transport before the first is acknowledged (default 1). With 2, the client
+     * serializes and compresses the next request while one is on the wire (@platformatic/kafka 2.12.1 still writes
+     * one request at a time per connection with idempotence: `options.maxInflights = 1` in its Producer
+     * constructor). Safe for delivery: every request has its own sequence numbers, so none can be taken for another's
+     * duplicate. Order: only with 1 is per-partition order send order even when a request is retried (see README).
+     */
+    readonly maxInFlightRequests?: number;
+    /**
      * Bounds of everything accepted and not yet acknowledged (queued or in flight): beyond either, `send` rejects
      * with {@link QueueFullError} at once instead of growing the heap while the broker is unreachable.
      * Defaults: 10 000 events, 16 MiB.
@@ -187,10 +195,46 @@ interface Resolved {
     readonly schemaId?: number;
 }
 
+/**
+ * One send/sendBatch call: one promise per call rather than per event (per-event promises and closures were a
+ * measurable share of the library's cost per event, scripts/bench-producer.ts). Resolves when every event was
+ * acknowledged; rejects with the first failure, like Promise.all over its events.
+ */
+class Call {
+    private remaining: number;
+    private done = false;
+    readonly deliveries: Delivery[];
+
+    constructor(
+        size: number,
+        private readonly resolveAll: (d: Delivery[]) => void,
+        private readonly rejectAll: (e: Error) => void,
+    ) {
+        this.remaining = size;
+        this.deliveries = new Array<Delivery>(size);
+    }
+
+    resolve(index: number, delivery: Delivery): void {
+        this.deliveries[index] = delivery;
+        if (--this.remaining === 0 && !this.done) {
+            this.done = true;
+            this.resolveAll(this.deliveries);
+        }
+    }
+
+    reject(error: Error): void {
+        if (!this.done) {
+            this.done = true;
+            this.rejectAll(error);
+        }
+    }
+}
+
 interface Pending {
     readonly prepared: PreparedEvent;
-    readonly resolve: (d: Delivery) => void;
-    readonly reject: (e: Error) => void;
+    readonly call: Call;
+    /** Position of the event in its call. */
+    readonly index: number;
 }
 
 function lookup(value: unknown, path: readonly string[]): unknown {
@@ -270,9 +314,11 @@ export class EventProducer {
     private readonly maxQueuedBytes: number;
     private readonly clock: () => number;
     private readonly newEventId: () => string;
+    private readonly maxInFlightRequests: number;
     private queue: Pending[] = [];
-    private inflight: Promise<void> | undefined;
-    private inflightBatch: readonly Pending[] = [];
+    /** Requests handed to the transport and not yet settled. */
+    private readonly inflight = new Set<readonly Pending[]>();
+    private inflightEvents = 0;
     private queuedBytes = 0;
     private state: "new" | "open" | "closing" | "closed" = "new";
     private idleWaiters: (() => void)[] = [];
@@ -283,6 +329,7 @@ export class EventProducer {
         this.schemaIds = options.schemaIds;
         this.maxBatchMessages = options.maxBatchMessages ?? 1000;
         this.maxBatchBytes = options.maxBatchBytes ?? 900_000;
+        this.maxInFlightRequests = options.maxInFlightRequests ?? 1;
         this.maxQueuedEvents = options.maxQueuedEvents ?? 10_000;
         this.maxQueuedBytes = options.maxQueuedBytes ?? 16 * 1024 * 1024;
         this.clock = options.clock ?? Date.now;
@@ -294,7 +341,7 @@ export class EventProducer {
         if (this.source.trim() === "") {
             problems.push("source must name the emitting service");
         }
-        for (const [name, value] of Object.entries({ maxBatchMessages: this.maxBatchMessages, maxBatchBytes: this.maxBatchBytes, maxQueuedEvents: this.maxQueuedEvents, maxQueuedBytes: this.maxQueuedBytes })) {
+        for (const [name, value] of Object.entries({ maxBatchMessages: this.maxBatchMessages, maxBatchBytes: this.maxBatchBytes, maxQueuedEvents: this.maxQueuedEvents, maxQueuedBytes: this.maxQueuedBytes, maxInFlightRequests: this.maxInFlightRequests })) {
             if (!Number.isInteger(value) || value < 1) {
                 problems.push(`${name} must be a positive integer, got ${value}`);
             }
@@ -450,7 +497,7 @@ export class EventProducer {
     async send<K extends TopicKey>(topic: K, eventType: EventTypeOf<K>, payload: TopicPayloads[K], options?: SendOptions): Promise<Delivery> {
         this.assertOpen();
         const prepared = this.prepare(topic, eventType, payload, options);
-        return this.enqueue([prepared])[0];
+        return (await this.enqueue([prepared]))[0];
     }
 
     /** Validates every event first: if one is invalid none is sent. Then sends them in order. */
@@ -459,24 +506,28 @@ export class EventProducer {
         events: readonly { eventType: EventTypeOf<K>; payload: TopicPayloads[K]; options?: SendOptions }[],
     ): Promise<Delivery[]> {
         this.assertOpen();
-        const prepared = events.map((e, i) => this.prepare(topic, e.eventType, e.payload, e.options, i));
-        return Promise.all(this.enqueue(prepared));
+        const prepared = new Array<PreparedEvent>(events.length);
+        for (let i = 0; i < events.length; i++) {
+            const e = events[i];
+            prepared[i] = this.prepare(topic, e.eventType, e.payload, e.options, i);
+        }
+        return this.enqueue(prepared);
     }
 
     /** Sends already prepared events (see {@link prepare}). */
     async sendPrepared(prepared: readonly PreparedEvent[]): Promise<Delivery[]> {
         this.assertOpen();
-        return Promise.all(this.enqueue(prepared));
+        return this.enqueue(prepared);
     }
 
     /** Events and bytes accepted and not yet acknowledged. */
     pending(): { events: number; bytes: number } {
-        return { events: this.queue.length + this.inflightBatch.length, bytes: this.queuedBytes };
+        return { events: this.queue.length + this.inflightEvents, bytes: this.queuedBytes };
     }
 
     /** Resolves when everything accepted so far was acknowledged or failed. */
     async flush(): Promise<void> {
-        if (this.queue.length === 0 && this.inflight === undefined) {
+        if (this.queue.length === 0 && this.inflight.size === 0) {
             return;
         }
         await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
@@ -501,13 +552,13 @@ export class EventProducer {
         ]);
         clearTimeout(timer);
         const notSent = this.queue.map((p) => ({ eventId: p.prepared.eventId, topic: p.prepared.topic }));
-        const unknown = this.inflightBatch.map((p) => ({ eventId: p.prepared.eventId, topic: p.prepared.topic }));
+        const unknown = [...this.inflight].flatMap((batch) => batch.map((p) => ({ eventId: p.prepared.eventId, topic: p.prepared.topic })));
         if (!flushed) {
             const queued = this.queue;
             this.queue = [];
             for (const p of queued) {
                 this.queuedBytes -= p.prepared.recordBytes;
-                p.reject(new DeliveryError(p.prepared.eventId, p.prepared.topic, "not-sent", [], `close(${timeoutMs}) reached its deadline before the event was sent`));
+                p.call.reject(new DeliveryError(p.prepared.eventId, p.prepared.topic, "not-sent", [], `close(${timeoutMs}) reached its deadline before the event was sent`));
             }
         }
         if (wasOpen) {
@@ -528,12 +579,12 @@ export class EventProducer {
         }
     }
 
-    private enqueue(prepared: readonly PreparedEvent[]): Promise<Delivery>[] {
+    private enqueue(prepared: readonly PreparedEvent[]): Promise<Delivery[]> {
         let bytes = 0;
         for (const p of prepared) {
             bytes += p.recordBytes;
         }
-        const events = this.queue.length + this.inflightBatch.length;
+        const events = this.queue.length + this.inflightEvents;
         if (events + prepared.length > this.maxQueuedEvents) {
             throw new QueueFullError("maxQueuedEvents", this.maxQueuedEvents, { events, bytes: this.queuedBytes });
         }
@@ -541,51 +592,50 @@ export class EventProducer {
             throw new QueueFullError("maxQueuedBytes", this.maxQueuedBytes, { events, bytes: this.queuedBytes });
         }
         this.queuedBytes += bytes;
-        const promises = prepared.map(
-            (p) =>
-                new Promise<Delivery>((resolve, reject) => {
-                    this.queue.push({ prepared: p, resolve, reject });
-                }),
-        );
+        const promise = new Promise<Delivery[]>((resolve, reject) => {
+            const call = new Call(prepared.length, resolve, reject);
+            for (let i = 0; i < prepared.length; i++) {
+                this.queue.push({ prepared: prepared[i], call, index: i });
+            }
+        });
         this.pump();
-        return promises;
+        return promise;
     }
 
-    /** One request in flight; whatever queued meanwhile goes out as the next request. */
+    /** Up to maxInFlightRequests requests in flight; whatever queued meanwhile goes out in the next ones. */
     private pump(): void {
-        if (this.inflight !== undefined) {
-            return;
+        while (this.inflight.size < this.maxInFlightRequests && this.queue.length > 0) {
+            const batch = this.takeBatch();
+            this.inflight.add(batch);
+            this.inflightEvents += batch.length;
+            void this.dispatch(batch).finally(() => {
+                for (const p of batch) {
+                    this.queuedBytes -= p.prepared.recordBytes;
+                }
+                this.inflightEvents -= batch.length;
+                this.inflight.delete(batch);
+                this.pump();
+            });
         }
-        if (this.queue.length === 0) {
+        if (this.queue.length === 0 && this.inflight.size === 0) {
             const waiters = this.idleWaiters;
             this.idleWaiters = [];
             waiters.forEach((w) => w());
-            return;
         }
-        const batch = this.takeBatch();
-        this.inflightBatch = batch;
-        this.inflight = this.dispatch(batch).finally(() => {
-            for (const p of batch) {
-                this.queuedBytes -= p.prepared.recordBytes;
-            }
-            this.inflightBatch = [];
-            this.inflight = undefined;
-            this.pump();
-        });
     }
 
     private takeBatch(): Pending[] {
-        const batch: Pending[] = [];
+        let n = 0;
         let bytes = 0;
-        while (this.queue.length > 0 && batch.length < this.maxBatchMessages) {
-            const size = this.queue[0].prepared.recordBytes;
-            if (batch.length > 0 && bytes + size > this.maxBatchBytes) {
+        while (n < this.queue.length && n < this.maxBatchMessages) {
+            const size = this.queue[n].prepared.recordBytes;
+            if (n > 0 && bytes + size > this.maxBatchBytes) {
                 break;
             }
-            batch.push(this.queue.shift()!);
             bytes += size;
+            n++;
         }
-        return batch;
+        return this.queue.splice(0, n);
     }
 
     private async dispatch(batch: readonly Pending[]): Promise<void> {
@@ -611,20 +661,28 @@ export class EventProducer {
     }
 
     private settle(batch: readonly Pending[], acks: readonly PartitionAck[]): void {
-        const base = new Map(acks.map((a) => [`${a.topic}\u0000${a.partition}`, BigInt(a.baseOffset)]));
-        const seen = new Map<string, bigint>();
+        // Next offset per topic and partition: a number while offsets stay below 2^53 (always, in practice), a bigint beyond.
+        const next = new Map<string, Map<number, number | bigint>>();
+        for (const a of acks) {
+            const base = BigInt(a.baseOffset);
+            let byPartition = next.get(a.topic);
+            if (byPartition === undefined) {
+                byPartition = new Map();
+                next.set(a.topic, byPartition);
+            }
+            byPartition.set(a.partition, base + BigInt(batch.length) <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(base) : base);
+        }
         for (const p of batch) {
             const { topic } = p.prepared;
             const { partition } = p.prepared.message;
-            const k = `${topic}\u0000${partition}`;
-            const first = base.get(k);
-            if (first === undefined || first < 0n) {
-                p.reject(new DeliveryError(p.prepared.eventId, topic, "unknown", [], `the broker's answer has no offset for partition ${partition}`));
+            const byPartition = next.get(topic);
+            const offset = byPartition?.get(partition);
+            if (offset === undefined || offset < 0) {
+                p.call.reject(new DeliveryError(p.prepared.eventId, topic, "unknown", [], `the broker's answer has no offset for partition ${partition}`));
                 continue;
             }
-            const nth = seen.get(k) ?? 0n;
-            seen.set(k, nth + 1n);
-            p.resolve({ topic, partition, offset: String(first + nth), eventId: p.prepared.eventId });
+            byPartition!.set(partition, typeof offset === "number" ? offset + 1 : offset + 1n);
+            p.call.resolve(p.index, { topic, partition, offset: String(offset), eventId: p.prepared.eventId });
         }
     }
 
@@ -634,11 +692,11 @@ export class EventProducer {
         const brokerErrors = e instanceof TransportSendError ? e.brokerErrors : [];
         const acknowledged = e instanceof TransportSendError ? e.acknowledged : [];
         const done = new Set(acknowledged.map((a) => `${a.topic}\u0000${a.partition}`));
-        const settled = batch.filter((p) => done.has(`${p.prepared.topic}\u0000${p.prepared.message.partition}`));
-        this.settle(settled, acknowledged);
+        const settled = new Set(batch.filter((p) => done.has(`${p.prepared.topic}\u0000${p.prepared.message.partition}`)));
+        this.settle([...settled], acknowledged);
         for (const p of batch) {
-            if (!settled.includes(p)) {
-                p.reject(new DeliveryError(p.prepared.eventId, p.prepared.topic, outcome, brokerErrors, error.message));
+            if (!settled.has(p)) {
+                p.call.reject(new DeliveryError(p.prepared.eventId, p.prepared.topic, outcome, brokerErrors, error.message));
             }
         }
     }

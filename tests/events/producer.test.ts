@@ -313,6 +313,44 @@ describe("delivery: one request in flight, batching, acks, shutdown", () => {
         expect(deliveries.map((d) => Number(d.offset))).toEqual(Array.from({ length: 50 }, (_, i) => i));
     });
 
+    it("maxInFlightRequests: 2 hands a second request to the transport while one is in flight; offsets stay in send order", async () => {
+        const { producer, transport } = await open({ maxInFlightRequests: 2, maxBatchMessages: 10 });
+        let release!: () => void;
+        transport.gate = new Promise((r) => (release = r));
+        const { eventType, payload } = SAMPLES["data-ingestion"];
+        const sends = Array.from({ length: 3 }, (_, c) =>
+            producer.data.sendBatch("data-ingestion", Array.from({ length: 10 }, (_, i) => ({ eventType, payload: { ...payload, runId: `run-${c}-${i}` } }))),
+        );
+        await new Promise((r) => setImmediate(r));
+        expect(transport.requests).toHaveLength(2); // the third batch waits for a free slot
+        expect(producer.pending().events).toBe(30);
+        release();
+        const deliveries = (await Promise.all(sends)).flat();
+        expect(transport.maxInflight).toBe(2);
+        expect(transport.requests).toHaveLength(3);
+        expect(deliveries.map((d) => Number(d.offset))).toEqual(Array.from({ length: 30 }, (_, i) => i));
+        expect(producer.pending()).toEqual({ events: 0, bytes: 0 });
+    });
+
+    it("close() with two requests in flight reports both as unknown", async () => {
+        const transport = new FakeTransport();
+        transport.gate = new Promise(() => undefined);
+        const { producer } = await open({ maxInFlightRequests: 2, maxBatchMessages: 2 }, transport);
+        const { eventType, payload } = SAMPLES["data-ingestion"];
+        const sends = Array.from({ length: 3 }, () => producer.data.sendBatch("data-ingestion", [{ eventType, payload }, { eventType, payload }]).catch((e: Error) => e));
+        await new Promise((r) => setImmediate(r));
+        const report = await producer.close(100);
+        expect(report.unknown).toHaveLength(4);
+        expect(report.notSent).toHaveLength(2);
+        expect(await sends[2]).toMatchObject({ outcome: "not-sent" });
+    });
+
+    it("refuses maxInFlightRequests below 1, naming the value", () => {
+        expect(() => new EventProducer({ transport: new FakeTransport(), source: "portal-services", topics: catalog, schemas, maxInFlightRequests: 0 })).toThrow(
+            /maxInFlightRequests must be a positive integer, got 0/,
+        );
+    });
+
     it("splits requests at the byte bound", async () => {
         const { producer, transport } = await open({ maxBatchBytes: 1000 });
         const { eventType, payload } = SAMPLES["data-quality"];
