@@ -1,32 +1,36 @@
 #!/usr/bin/env bash
-# The schema registry for the event tests: Apicurio Registry 3 (Confluent-compatible API under /apis/ccompat/v7),
-# built from the published artifact io.apicurio:apicurio-registry-app on Maven Central into a Quarkus fast-jar
-# (pom.xml), storage in memory (H2), listening on 127.0.0.1 only. Like scripts/kafka/kafka.sh:
+# The schema registry for the event tests: Apicurio Registry 2.4.2.Final (Confluent-compatible API under
+# /apis/ccompat/v7), built from the published artifact io.apicurio:apicurio-registry-app on Maven Central into a
+# Quarkus legacy jar (pom.xml), storage in memory (H2), listening on 127.0.0.1 only. Like scripts/kafka/kafka.sh:
 #
-#   scripts/registry/registry.sh fetch      build target/quarkus-app once into the cache (Maven, ~Central only)
-#   scripts/registry/registry.sh start      fetch, start, wait until the ccompat API answers; no-op if running
-#   scripts/registry/registry.sh stop       SIGTERM, SIGKILL after 30 s
-#   scripts/registry/registry.sh status     "ready <url>" (exit 0) or exit 3
+#   scripts/registry/registry.sh fetch      build the runnable app once into the cache (Maven, Central only; ~2 min cold)
+#   scripts/registry/registry.sh start      fetch, start, wait until GET /subjects answers; no-op if already running
+#   scripts/registry/registry.sh stop       stops only the registry this script started (pid file + command line), SIGTERM, SIGKILL after 30 s
+#   scripts/registry/registry.sh status     "ready <url>" (exit 0) or "not running" (exit 3)
 #   scripts/registry/registry.sh url        print the ccompat base URL
+#   scripts/registry/registry.sh log        print the path of the registry's log
 #
 # Environment: REGISTRY_PORT (default 18081), REGISTRY_STATE_DIR (default ${TMPDIR:-/tmp}/254carbon-registry),
 # REGISTRY_CACHE_DIR (default $HOME/.cache/254carbon), REGISTRY_READY_TIMEOUT (seconds, default 120).
 set -euo pipefail
 
-APICURIO_VERSION="3.3.3" # keep equal to apicurio.version in pom.xml
+APICURIO_VERSION="2.4.2.Final" # keep equal to apicurio.version in pom.xml
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CACHE="${REGISTRY_CACHE_DIR:-$HOME/.cache/254carbon}/apicurio-registry-$APICURIO_VERSION"
+# quarkus-maven-plugin's legacy-jar layout: <artifactId>-<version>-runner.jar beside lib/ (its Class-Path).
+RUNNER="$CACHE/app/test-schema-registry-1-runner.jar"
 STATE="${REGISTRY_STATE_DIR:-${TMPDIR:-/tmp}/254carbon-registry}"
 PORT="${REGISTRY_PORT:-18081}"
 HOST="127.0.0.1"
 PIDFILE="$STATE/registry.pid"
+LOG="$STATE/registry.log"
 URL="http://$HOST:$PORT/apis/ccompat/v7"
 READY_TIMEOUT="${REGISTRY_READY_TIMEOUT:-120}"
 
 log() { echo "[registry.sh] $*" >&2; }
 
 fetch() {
-    [[ -f "$CACHE/quarkus-app/quarkus-run.jar" ]] && return 0
+    [[ -f "$RUNNER" ]] && return 0
     command -v mvn >/dev/null 2>&1 || { log "mvn not found (Debian: apt-get install -y maven)"; exit 2; }
     local build="$CACHE.build.$$" started=$SECONDS
     rm -rf "$build"
@@ -40,44 +44,58 @@ fetch() {
         rm -rf "$build"
         exit 1
     fi
-    rm -rf "$CACHE/quarkus-app"
-    mv "$build/target/quarkus-app" "$CACHE/quarkus-app"
+    rm -rf "$CACHE/app"
+    mkdir -p "$CACHE/app"
+    mv "$build/target/test-schema-registry-1-runner.jar" "$build/target/lib" "$CACHE/app/"
     rm -rf "$build"
-    log "built in $((SECONDS - started))s: $CACHE/quarkus-app"
+    log "built in $((SECONDS - started))s: $CACHE/app"
 }
 
 pid_alive() {
     [[ -f "$PIDFILE" ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null &&
-        tr '\0' ' ' <"/proc/$(cat "$PIDFILE")/cmdline" 2>/dev/null | grep -q -- "$CACHE/quarkus-app/quarkus-run.jar"
+        tr '\0' ' ' <"/proc/$(cat "$PIDFILE")/cmdline" 2>/dev/null | grep -q -- "$RUNNER"
 }
 
 answers() { curl -fsS --max-time 3 "$URL/subjects" >/dev/null 2>&1; }
 
-start() {
-    if pid_alive && answers; then
-        log "already running (pid $(cat "$PIDFILE")) at $URL"
-        return 0
-    fi
-    fetch
-    mkdir -p "$STATE"
-    # quarkus.http.*: Quarkus's HTTP server; apicurio.storage.*: SQL storage on H2, which Apicurio keeps in memory
-    # (apicurio.storage.sql.kind defaults to h2: app/src/main/java/io/apicurio/registry/storage/impl/sql/SqlStatementsProducer.java).
-    setsid java -Xmx512m -Dquarkus.http.host="$HOST" -Dquarkus.http.port="$PORT" \
-        -Dapicurio.storage.kind=sql -Dapicurio.storage.sql.kind=h2 \
-        -jar "$CACHE/quarkus-app/quarkus-run.jar" >"$STATE/registry.log" 2>&1 </dev/null &
-    echo $! >"$PIDFILE"
+port_taken() { (exec 3<>"/dev/tcp/$HOST/$PORT") 2>/dev/null; }
+
+wait_ready() {
     local waited=0
     until answers; do
         if ! pid_alive || ((waited >= READY_TIMEOUT)); then
-            log "the registry did not answer at $URL within ${waited}s; last log lines:"
-            tail -n 30 "$STATE/registry.log" >&2 || true
+            log "the registry did not answer GET $URL/subjects within ${waited}s; last lines of $LOG:"
+            tail -n 30 "$LOG" >&2 || true
             stop
             exit 1
         fi
         sleep 1
         waited=$((waited + 1))
     done
-    log "ready at $URL after ${waited}s"
+    log "ready at $URL (pid $(cat "$PIDFILE"), log $LOG) after ${waited}s"
+}
+
+start() {
+    if pid_alive; then
+        answers && { log "already running (pid $(cat "$PIDFILE")) at $URL"; return 0; }
+        log "started earlier (pid $(cat "$PIDFILE")), waiting for it"
+        wait_ready
+        return 0
+    fi
+    fetch
+    mkdir -p "$STATE"
+    if port_taken; then
+        log "127.0.0.1:$PORT is in use by another process; set REGISTRY_PORT to a free port"
+        exit 1
+    fi
+    # quarkus.http.host/port: Quarkus's HTTP server (the app's application.properties only sets %prod.quarkus.http.port
+    # from HTTP_PORT). Storage: the app's defaults, %prod.quarkus.datasource.db-kind=h2 with
+    # %prod.quarkus.datasource.jdbc.url=jdbc:h2:mem:registry_db and %prod.registry.sql.init=true (application.properties
+    # in io.apicurio:apicurio-registry-app:2.4.2.Final), i.e. in memory: every start is an empty registry.
+    setsid java -Xmx512m -Dquarkus.http.host="$HOST" -Dquarkus.http.port="$PORT" \
+        -jar "$RUNNER" >"$LOG" 2>&1 </dev/null &
+    echo $! >"$PIDFILE"
+    wait_ready
 }
 
 stop() {
@@ -99,8 +117,9 @@ case "${1:-}" in
     stop) stop ;;
     status) if pid_alive && answers; then echo "ready $URL"; else echo "not running"; exit 3; fi ;;
     url) echo "$URL" ;;
+    log) echo "$LOG" ;;
     *)
-        echo "usage: $0 fetch|start|stop|status|url" >&2
+        echo "usage: $0 fetch|start|stop|status|url|log" >&2
         exit 64
         ;;
 esac
