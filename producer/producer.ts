@@ -175,6 +175,8 @@ const RECORD_BATCH_OVERHEAD = 61;
 const MAX_RECORD_OVERHEAD = 21;
 /** A header's varint lengths at most 5 bytes each. */
 const HEADER_OVERHEAD = 10;
+/** "00-" + 32 hex + "-" + 16 hex + "-" + 2 hex (W3C Trace Context, version 00). */
+const TRACEPARENT_LENGTH = 55;
 
 interface Route {
     readonly key: TopicKey;
@@ -183,6 +185,10 @@ interface Route {
     readonly schemaName: string;
     readonly type: avro.Type;
     readonly fingerprint: string;
+    /** `sha256:<fingerprint>`, the fingerprint header's value. */
+    readonly fingerprintHeader: string;
+    /** Record bytes of the traceparent and fingerprint headers (a traceparent is always 55 ASCII characters). */
+    readonly fixedHeaderBytes: number;
     readonly eventTypes: ReadonlySet<string>;
     readonly partitionKey: readonly string[];
     readonly compression: CompressionCodec;
@@ -267,11 +273,18 @@ function encodeValue(type: avro.Type, record: unknown, schemaId: number | undefi
         scratch[0] = 0;
         scratch.writeInt32BE(schemaId, 1);
     }
-    return Buffer.from(scratch.subarray(0, end));
+    // One pooled allocation and a copy (Buffer.from(scratch.subarray(…)) also built a view per event).
+    const out = Buffer.allocUnsafe(end);
+    scratch.copy(out, 0, 0, end);
+    return out;
 }
 
-function recordBytes(key: Buffer, value: Buffer, headers: Readonly<Record<string, string>>): number {
+/** `headerBytes`: the headers' share when known (traceparent and fingerprint only: their sizes are fixed per topic). */
+function recordBytes(key: Buffer, value: Buffer, headers: Readonly<Record<string, string>>, headerBytes?: number): number {
     let n = RECORD_BATCH_OVERHEAD + MAX_RECORD_OVERHEAD + key.length + value.length;
+    if (headerBytes !== undefined) {
+        return n + headerBytes;
+    }
     for (const k in headers) {
         n += HEADER_OVERHEAD + Buffer.byteLength(k) + Buffer.byteLength(headers[k]);
     }
@@ -370,6 +383,9 @@ export class EventProducer {
                 schemaName: t.schema,
                 type: current.type,
                 fingerprint: current.fingerprint,
+                fingerprintHeader: `sha256:${current.fingerprint}`,
+                fixedHeaderBytes:
+                    2 * HEADER_OVERHEAD + Buffer.byteLength(TRACEPARENT_HEADER) + TRACEPARENT_LENGTH + Buffer.byteLength(HEADERS.fingerprint) + Buffer.byteLength(`sha256:${current.fingerprint}`),
                 eventTypes: new Set(t.eventTypes),
                 partitionKey: t.partitionKey.split("."),
                 compression: producerCompression(topics, t),
@@ -458,7 +474,10 @@ export class EventProducer {
                 traceId: trace?.traceId ?? null,
             },
         });
-        problems.push(...validateValue(route.type, record));
+        const invalid = validateValue(route.type, record);
+        if (invalid.length > 0) {
+            problems.push(...invalid);
+        }
         const keyValue = lookup(record, route.partitionKey);
         if (typeof keyValue === "string" && keyValue.length === 0) {
             problems.push({ path: route.partitionKey.join("."), message: "is the topic's partition key and must not be empty" });
@@ -473,9 +492,9 @@ export class EventProducer {
             headers[TRACESTATE_HEADER] = options.tracestate;
         }
         if (resolved.schemaId === undefined) {
-            headers[HEADERS.fingerprint] = `sha256:${route.fingerprint}`;
+            headers[HEADERS.fingerprint] = route.fingerprintHeader;
         }
-        const size = recordBytes(key, value, headers);
+        const size = recordBytes(key, value, headers, options.tracestate === undefined && resolved.schemaId === undefined ? route.fixedHeaderBytes : undefined);
         if (size > route.maxMessageBytes) {
             throw new EventValidationError(
                 topic,

@@ -117,10 +117,12 @@ function undeclared(type: avro.Type, value: unknown, at: string, out: FieldProbl
     }
 }
 
+const STRICT = { noUndeclaredFields: true } as const;
+
 /** Every problem with `value` as an instance of `type`: wrong types, missing required fields, unknown fields. */
 export function validateValue(type: avro.Type, value: unknown): FieldProblem[] {
     // Fast path: avsc's compiled check (undeclared fields included) passes for every valid event.
-    if (type.isValid(value, { noUndeclaredFields: true })) {
+    if (type.isValid(value, STRICT)) {
         return [];
     }
     const out: FieldProblem[] = [];

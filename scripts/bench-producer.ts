@@ -275,7 +275,8 @@ async function onBroker(bootstrap: string): Promise<void> {
             const trace = newTraceContext();
             const record = Object.assign({}, p, { envelope: { eventId: randomUUID(), eventType: "data.ingestion.completed", occurredAt: Date.now(), source: "bench", correlationId: null, causationId: null, traceId: trace.traceId } });
             const end = type.encode(record, scratch, 0); // 100 B records: the 64 KiB scratch buffer always fits
-            const value = Buffer.from(scratch.subarray(0, end));
+            const value = Buffer.allocUnsafe(end);
+            scratch.copy(value, 0, 0, end);
             const key = Buffer.from(p.datasetId);
             messages.push({ topic, key, value, partition: partitionForKey(key, partitions), headers: { [TRACEPARENT_HEADER]: formatTraceparent(trace), [HEADERS.fingerprint]: fingerprint } });
         }
