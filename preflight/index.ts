@@ -12,7 +12,7 @@ import { PlatformModel, PROJECT } from "../model";
 import { GrafanaEndpoint, grafanaPreflight } from "./grafana";
 import { KafkaEndpoint, kafkaPreflight } from "./kafka";
 import { PostgresEndpoint, postgresPreflight } from "./postgres";
-import { PreflightError, PreflightProblem } from "./problem";
+import { API_UNASKED, PreflightError, PreflightProblem } from "./problem";
 import { KongAccess, kongAccessPreflight } from "./kong";
 import { RolloutTargets, rolloutPreflight } from "./rollouts";
 import { sidecarRollouts } from "../components/mesh/rollout";
@@ -80,7 +80,18 @@ export async function preflightProblems(t: PreflightTargets): Promise<PreflightP
         t.kong ? kongAccessPreflight(t.kong) : [],
         t.rollouts ? rolloutPreflight(t.rollouts) : [],
     ]);
-    return runs.flat();
+    return withoutRepeatedApiServer(runs.flat());
+}
+
+/** The Kong and roll-out checks both ask the API server: when it cannot be asked, say so once. */
+function withoutRepeatedApiServer(problems: PreflightProblem[]): PreflightProblem[] {
+    let seen = false;
+    return problems.filter((p) => {
+        if (p.key !== "service-integration:kubernetes" || !p.problem.startsWith(API_UNASKED)) {
+            return true;
+        }
+        return seen ? false : (seen = true);
+    });
 }
 
 /** Throws a PreflightError naming every problem; resolves when every endpoint is fit. */

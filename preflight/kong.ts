@@ -8,7 +8,7 @@
 import { kongTunnelTarget } from "../components/gateway";
 import { checkTunnelPermissions, findReadyPod, KongTunnelForbiddenError, loadKubeConfig, withTunnel } from "../components/gateway/kong/tunnel";
 import { request, Unreachable } from "../verify/http";
-import { PreflightProblem } from "./problem";
+import { API_UNASKED, PreflightProblem } from "./problem";
 
 export interface KongAccess {
     readonly kubeconfig?: string;
@@ -30,7 +30,7 @@ export async function kongAccessPreflight(a: KongAccess): Promise<PreflightProbl
         if (e instanceof KongTunnelForbiddenError) {
             return [{ endpoint, key: "service-integration:kubernetes.context", problem: e.message.split(". Configuring")[0], fix: `grant get and create on pods/portforward and list on pods in namespace ${tunnel.namespace} to this identity` }];
         }
-        return [{ endpoint, key: "service-integration:kubernetes", problem: `the API server could not be asked (${(e as Error).message})`, fix: "check kubernetes.context and the kubeconfig, and that the API server is reachable from here" }];
+        return [{ endpoint, key: "service-integration:kubernetes", problem: `${API_UNASKED} (${(e as Error).message})`, fix: "check kubernetes.context and the kubeconfig, and that the API server is reachable from here" }];
     }
 }
 

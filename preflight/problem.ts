@@ -11,6 +11,9 @@ export interface PreflightProblem {
     readonly fix: string;
 }
 
+/** How a check says the API server did not answer: the same words in every check, so `preflightProblems` says it once. */
+export const API_UNASKED = "the API server could not be asked";
+
 export class PreflightError extends Error {
     constructor(readonly problems: readonly PreflightProblem[]) {
         super(

@@ -6,7 +6,7 @@
  */
 import { clientNode, loadKubeConfig } from "../components/gateway/kong/tunnel";
 import { RolloutPatch } from "../components/mesh/rollout";
-import { PreflightProblem } from "./problem";
+import { API_UNASKED, PreflightProblem } from "./problem";
 
 export interface RolloutTargets {
     readonly kubeconfig?: string;
@@ -22,17 +22,32 @@ export async function rolloutPreflight(t: RolloutTargets): Promise<PreflightProb
     const kc = loadKubeConfig(t);
     const apps = kc.makeApiClient(clientNode().AppsV1Api);
     const endpoint = `the Kubernetes API of context ${t.context}`;
-    const found = await Promise.all(
-        t.deployments.map(async (d): Promise<PreflightProblem | undefined> => {
+    const results = await Promise.all(
+        t.deployments.map(async (d): Promise<{ d: RolloutPatch; code?: number; error?: string }> => {
             try {
                 await apps.readNamespacedDeployment({ name: d.deployment, namespace: d.namespace });
-                return undefined;
+                return { d };
             } catch (e) {
-                const code = (e as { code?: number }).code;
-                const problem = code === 404 ? `Deployment ${d.namespace}/${d.deployment} does not exist, so its sidecar roll-out cannot be applied` : `Deployment ${d.namespace}/${d.deployment} could not be read (${code ?? (e as Error).message})`;
-                return { endpoint, key: "service-integration:catalog", problem, fix: `deploy the service first, or correct (or remove) the \`deployment\` of its catalog entry` };
+                // An HTTP answer carries its status as a number; a connection error carries a string (ECONNREFUSED).
+                const code = (e as { code?: unknown }).code;
+                return { d, code: typeof code === "number" ? code : undefined, error: (e as Error).message };
             }
         }),
+    );
+    // An API server that cannot be asked is one problem, not one per Deployment.
+    const unasked = results.find((r) => r.error !== undefined && r.code === undefined);
+    if (unasked !== undefined) {
+        return [{ endpoint, key: "service-integration:kubernetes", problem: `${API_UNASKED} (${unasked.error})`, fix: "check kubernetes.context and the kubeconfig, and that the API server is reachable from here" }];
+    }
+    const found = results.map(({ d, code }): PreflightProblem | undefined =>
+        code === undefined
+            ? undefined
+            : {
+                  endpoint,
+                  key: "service-integration:catalog",
+                  problem: code === 404 ? `Deployment ${d.namespace}/${d.deployment} does not exist, so its sidecar roll-out cannot be applied` : `Deployment ${d.namespace}/${d.deployment} could not be read (HTTP ${code})`,
+                  fix: "deploy the service first, or correct (or remove) the `deployment` of its catalog entry",
+              },
     );
     return found.filter((p): p is PreflightProblem => p !== undefined);
 }

@@ -4,12 +4,13 @@ import { preflightTargets, secretValuesFrom } from "../../preflight";
 import { DEV_GATEWAY, gatewayModel, PROD_GATEWAY } from "../gateway/fixtures";
 import { DEV_EVENTS, parseEvents, PROD_EVENTS } from "../events/configs";
 import { makePki } from "./certs";
+import { readStackConfig, withPlaceholderSecrets } from "../../offline/stack-config";
 
 const pki = makePki("254carbon-targets-");
 
 /** The parts of a platform model the preflight reads. */
 function model(over: Partial<PlatformModel>): PlatformModel {
-    return { kubernetes: { context: "ctx", kubeconfigPath: "/k/config", kubeconfigFromSecret: false }, ...over } as PlatformModel;
+    return { kubernetes: { context: "ctx", kubeconfigPath: "/k/config", kubeconfigFromSecret: false }, components: { mesh: false, gateway: true, events: true, observability: true }, ...over } as PlatformModel;
 }
 
 describe("preflight targets: what the model and the secrets say to check", () => {
@@ -40,6 +41,16 @@ describe("preflight targets: what the model and the secrets say to check", () =>
         expect(dev.postgres).toBeUndefined();
         // DEV_GATEWAY keeps a direct admin URL: no port-forward to check.
         expect(dev.kong).toBeUndefined();
-        expect(preflightTargets(model({}), {})).toEqual({ kafka: undefined, postgres: undefined, grafana: undefined, kong: undefined });
+        expect(preflightTargets(model({}), {})).toEqual({ kafka: undefined, postgres: undefined, grafana: undefined, kong: undefined, rollouts: undefined });
+    });
+
+    it("the Deployments the mesh rolls: each catalog service's `deployment` in an injected namespace, with the stack's kubeconfig", () => {
+        const dev = withPlaceholderSecrets(readStackConfig("dev")).model;
+        const t = preflightTargets(dev, {});
+        expect(t.rollouts?.context).toBe(dev.kubernetes.context);
+        const expected = dev.catalog.services.filter((s) => s.deployment !== undefined && s.sidecar).map((s) => `${s.namespace}/${s.deployment}`);
+        expect(expected.length).toBeGreaterThan(0);
+        expect(t.rollouts?.deployments.map((d) => `${d.namespace}/${d.deployment}`).sort()).toEqual([...new Set(expected)].sort());
+        expect(preflightTargets({ ...dev, components: { ...dev.components, mesh: false } }, {}).rollouts).toBeUndefined();
     });
 });
