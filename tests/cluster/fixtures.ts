@@ -7,7 +7,6 @@
 import { DeclaredResource } from "../../offline/evaluate";
 import { PlatformModel } from "../../model";
 import { Workload } from "../../model/workloads";
-import { COMMON_LABELS } from "../../model/wellknown";
 
 /** Label on every fixture, so a test can find (and a reader tell apart) what the test created itself. */
 export const FIXTURE_LABEL = { "test.254carbon.io/fixture": "true" } as const;
@@ -85,6 +84,3 @@ function dedupe(objects: FixtureObject[]): FixtureObject[] {
         return seen.has(k) ? false : (seen.add(k), true);
     });
 }
-
-/** Labels the program puts on everything it declares (to tell its leftovers from the fixtures'). */
-export const PROGRAM_LABELS = COMMON_LABELS;
