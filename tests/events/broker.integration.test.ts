@@ -7,7 +7,7 @@ import { PlatformaticTransport } from "../../producer/platformatic";
 import { partitionForKey } from "../../producer/partition";
 import { Delivery, EventProducer, EventValidationError, HEADERS } from "../../producer/producer";
 import { SchemaSet } from "../../producer/schemas";
-import { Broker, consume, ensureBroker, kafkaClient, recreateTopics, runScriptAsync, stopBroker } from "./broker";
+import { Broker, consume, ensureBroker, kafkaClient, MAX_IN_FLIGHT, recreateTopics, runScriptAsync, stopBroker } from "./broker";
 import { DEV_EVENTS, parseEvents } from "./configs";
 import { keyOf, SAMPLES } from "./samples";
 
@@ -31,6 +31,7 @@ function newProducer(): EventProducer {
         source: "integration-tests",
         schemas,
         transport: new PlatformaticTransport({ brokers: [broker!.bootstrap], clientId: "integration-tests" }),
+        maxInFlightRequests: MAX_IN_FLIGHT,
     });
 }
 

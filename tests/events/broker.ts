@@ -11,6 +11,13 @@ import { ResolvedTopic, TopicCatalog } from "../../model/events";
  * restart test is skipped: the tests cannot restart a broker they do not own).
  */
 
+/**
+ * Requests the producers of the broker tests hand to the client at once (maxInFlightRequests): 1, the library's
+ * default, unless EVENTS_MAX_IN_FLIGHT is set; run the fault and restart tests with 2 as well, the pipelined setting
+ * must keep the same promises.
+ */
+export const MAX_IN_FLIGHT = Number(process.env.EVENTS_MAX_IN_FLIGHT ?? 1);
+
 export const KAFKA_SCRIPT = path.join(__dirname, "..", "..", "scripts", "kafka", "kafka.sh");
 
 export interface Broker {
