@@ -8,7 +8,7 @@ import { registrySchemaText, valueSubject } from "./schemas";
 /**
  * The schema registry for the producer and the decoder, through Confluent's maintained client
  * (@confluentinc/schemaregistry 1.10.1, which caches ids and schemas itself) against any Confluent-compatible API
- * (the platform runs Apicurio Registry 3's ccompat API: scripts/registry). Subjects follow Confluent's
+ * (the tests run Apicurio Registry 2.4's ccompat API: scripts/registry). Subjects follow Confluent's
  * TopicNameStrategy, `<topic>-value` (one schema per topic, as the topic catalog requires); the Pulumi program
  * registers them (components/events/registry), so producers only look ids up and never register: a schema the
  * program did not register fails connect() instead of creating a version nobody reviewed.

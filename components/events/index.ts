@@ -3,8 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { EVENTS_SASL_PASSWORD_KEY, EventsModel } from "../../model/events";
 import { KafkaAccess } from "../../model/kafka-access";
-import { registrySchemaText, SchemaSet, valueSubject } from "../../producer/schemas";
-import { SchemaSubject } from "./registry";
+import { SchemaSet } from "../../producer/schemas";
+import { SchemaSubject, subjectInputs } from "./registry";
 
 export interface EventTopicsArgs {
     /** The validated events model (`parseEventsConfig`): connection, replication, retention, protection, topics. */
@@ -108,13 +108,7 @@ export class EventTopics extends pulumi.ComponentResource {
      */
     private declareSubjects(name: string, url: string, schemas: SchemaSet): void {
         for (const topic of this.model.topics) {
-            const history = schemas.history(topic.schema).map((v) => registrySchemaText(v.type));
-            const current = registrySchemaText(schemas.type(topic.schema));
-            const subject = new SchemaSubject(
-                `${name}-subject-${topic.key}`,
-                { url, subject: valueSubject(topic.name), compatibility: topic.compatibility, versions: history[history.length - 1] === current ? history : [...history, current] },
-                { parent: this },
-            );
+            const subject = new SchemaSubject(`${name}-subject-${topic.key}`, subjectInputs(url, topic, schemas), { parent: this });
             this.schemaIds[topic.key] = subject.schemaId;
         }
     }

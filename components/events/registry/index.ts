@@ -12,3 +12,5 @@ export class SchemaSubject extends pulumi.dynamic.Resource {
 }
 
 export type { SubjectOutputs };
+export { subjectInputs } from "./subjects";
+export { compatibilityProblems, incompatibilityMessages, subjectProvider, type SubjectInputs } from "./provider";

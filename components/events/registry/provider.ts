@@ -1,6 +1,6 @@
 /**
  * A Pulumi dynamic provider for schema-registry subjects, over the Confluent Schema Registry REST API (the API
- * Apicurio Registry 3 serves under /apis/ccompat/v7; Confluent's "Schema Registry API reference": PUT /config/{subject},
+ * Apicurio Registry serves under /apis/ccompat/v7; Confluent's "Schema Registry API reference": PUT /config/{subject},
  * POST /subjects/{subject}/versions, POST /compatibility/subjects/{subject}/versions/latest?verbose=true,
  * GET /subjects/{subject}/versions/latest, DELETE /subjects/{subject}).
  *
@@ -79,7 +79,19 @@ export async function compatibilityProblems(inputs: SubjectInputs): Promise<stri
     if (a.body.is_compatible === true) {
         return [];
     }
-    const messages = Array.isArray(a.body.messages) ? (a.body.messages as unknown[]).map(String) : [];
+    return incompatibilityMessages(a.body);
+}
+
+/**
+ * The registry's reasons for `is_compatible: false`, verbatim. Confluent answers `messages` (a list, with
+ * `?verbose=true`); Apicurio's ccompat API answers `reason` (a string: io.apicurio.registry.ccompat.dto
+ * .CompatibilityCheckResponse in io.apicurio:apicurio-registry-app:2.4.2.Final, fields isCompatible and reason).
+ */
+export function incompatibilityMessages(body: Record<string, unknown>): string[] {
+    const messages = Array.isArray(body.messages) ? (body.messages as unknown[]).map(String) : [];
+    if (typeof body.reason === "string" && body.reason !== "") {
+        messages.push(body.reason);
+    }
     return messages.length > 0 ? messages : ["the registry says the current schema is not compatible (no messages given)"];
 }
 
