@@ -179,7 +179,8 @@ export class PlatformaticTransport implements EventTransport {
             const messages: MessageToProduce<Buffer, Buffer, string, string>[] = [];
             for (const b of group) {
                 for (const m of b.messages) {
-                    messages.push({ topic: b.topic, partition: m.partition, key: m.key, value: m.value, headers: m.headers });
+                    // The library's messages already carry their topic: no copy per message.
+                    messages.push(m.topic === b.topic ? (m as MessageToProduce<Buffer, Buffer, string, string>) : { topic: b.topic, partition: m.partition, key: m.key, value: m.value, headers: m.headers });
                 }
             }
             let result;

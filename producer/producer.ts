@@ -508,7 +508,7 @@ export class EventProducer {
             eventId,
             compression: route.compression,
             recordBytes: size,
-            message: { key, value, headers, partition: partitionForKey(key, resolved.partitions) },
+            message: { topic: route.topic, key, value, headers, partition: partitionForKey(key, resolved.partitions) },
         };
     }
 

@@ -9,6 +9,8 @@ import type { CompressionCodec } from "../model/events";
 export { COMPRESSION_CODECS, type CompressionCodec } from "../model/events";
 
 export interface OutgoingMessage {
+    /** When set, the Kafka name of its batch's topic: the transport can then hand the message to the client as it is. */
+    readonly topic?: string;
     readonly key: Buffer;
     readonly value: Buffer;
     readonly headers: Readonly<Record<string, string>>;

@@ -16,7 +16,7 @@
  *        from Maven Central through `kafka.sh fetch-tools`), with random payloads of that record size;
  *      events/s, MB/s and the ratios.
  *
- *   npx tsx scripts/bench-producer.ts [--events 50000] [--batch 1000] [--no-broker] [--no-java]
+ *   npx tsx scripts/bench-producer.ts [--events 50000] [--batch 1000] [--rounds 5] [--no-broker] [--no-java]
  *
  * The broker is KAFKA_BOOTSTRAP when set, else scripts/kafka/kafka.sh's (started if needed, stopped again if this
  * script started it). The benchmark writes to its own topic, bench.data-ingestion, and deletes it afterwards.
@@ -42,6 +42,8 @@ function arg(name: string, fallback: number): number {
 
 const EVENTS = arg("events", 50_000);
 const BATCH = arg("batch", 1000);
+/** Rounds on the broker, sides alternating; the best of each side counts (the machine is shared: load moves numbers). */
+const ROUNDS = arg("rounds", 5);
 const NO_BROKER = process.argv.includes("--no-broker");
 const NO_JAVA = process.argv.includes("--no-java");
 const PREFIX = "bench.";
@@ -286,7 +288,7 @@ async function onBroker(bootstrap: string): Promise<void> {
     for (const side of [libraryBatch, library2Batch, rawEncodeBatch, rawBatch]) {
         await drive(side, 1);
     }
-    console.log(`\n== real broker ${bootstrap}: ${EVENTS.toLocaleString("en-US")} events of ${recordSize} B (key + value), acks=all, idempotent, ${codec}; best of 3 ==`);
+    console.log(`\n== real broker ${bootstrap}: ${EVENTS.toLocaleString("en-US")} events of ${recordSize} B (key + value), acks=all, idempotent, ${codec}; best of ${ROUNDS} ==`);
     const java = NO_JAVA ? "skipped (--no-java)" : javaProducerPerformance(bootstrap, javaTopic, recordSize, codec);
     for (const outstanding of [1, 2]) {
         // Same number of requests outstanding on both sides: with 1 the library's in-flight limit does not matter.
@@ -297,7 +299,7 @@ async function onBroker(bootstrap: string): Promise<void> {
             { name: "raw, pre-encoded (client ceiling)", send: rawBatch },
         ];
         const times = sides.map((): number[] => []);
-        for (let r = 0; r < 3; r++) {
+        for (let r = 0; r < ROUNDS; r++) {
             for (let k = 0; k < sides.length; k++) {
                 times[k].push(await best(1, () => drive(sides[k].send, outstanding)));
             }
