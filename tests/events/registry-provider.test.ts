@@ -5,7 +5,7 @@ import { subjectProvider, SubjectInputs } from "../../components/events/registry
 
 /**
  * Wiring only: the subject provider's requests against a stand-in that answers like the Confluent Schema Registry API
- * reference documents (the real registry cannot be built here: scripts/registry/README.md). It proves the order of
+ * reference documents (the real registry: registry.registry.test.ts). It proves the order of
  * calls, the paths and bodies, and that the registry's own messages reach `check` (what `pulumi preview` shows).
  */
 
