@@ -92,6 +92,10 @@ start() {
     # from HTTP_PORT). Storage: the app's defaults, %prod.quarkus.datasource.db-kind=h2 with
     # %prod.quarkus.datasource.jdbc.url=jdbc:h2:mem:registry_db and %prod.registry.sql.init=true (application.properties
     # in io.apicurio:apicurio-registry-app:2.4.2.Final), i.e. in memory: every start is an empty registry.
+    # Apicurio 2.4.2 on H2 answers some concurrent registrations (pulumi up creates subjects in parallel) with HTTP 500
+    # ("JdbcSQLTimeoutException: Timeout trying to lock table", "Unique index or primary key violation ... SEQUENCES");
+    # a pool of one connection deadlocks instead ("Sorry, acquisition timeout!" on PUT /config), and retrying the 500s
+    # did not help (the locks stayed). So `pulumi up` against this registry runs with --parallel 1 (README.md).
     setsid java -Xmx512m -Dquarkus.http.host="$HOST" -Dquarkus.http.port="$PORT" \
         -jar "$RUNNER" >"$LOG" 2>&1 </dev/null &
     echo $! >"$PIDFILE"
