@@ -60,7 +60,7 @@ beforeAll(async () => {
 afterAll(async () => {
     if (ws && registry) {
         setConfig({ url: registry.url, topicPrefix: PREFIX });
-        await ws.run(["destroy", "--yes", "--skip-preview", "--parallel", "1"], { allowFailure: true });
+        await ws.run(["destroy", "--yes", "--skip-preview"], { allowFailure: true });
     }
     ws?.dispose();
     if (registry) {
@@ -72,8 +72,8 @@ describe("pulumi preview shows an incompatible schema change as the registry's e
     it("up registers every subject with its id as an output; preview of an incompatible change fails with the registry's reason", async (ctx) => {
         if (skipReason) return ctx.skip(skipReason);
         setConfig({ url: registry!.url, topicPrefix: PREFIX });
-        // One resource at a time: Apicurio 2.4 on H2 fails concurrent registrations (scripts/registry/README.md).
-        await ws!.run(["up", "--yes", "--skip-preview", "--parallel", "1"], { timeoutMs: 300_000 });
+        // Default parallelism: the registry's storage takes concurrent registrations (scripts/registry/README.md).
+        await ws!.run(["up", "--yes", "--skip-preview"], { timeoutMs: 300_000 });
         const outputs = JSON.parse((await ws!.run(["stack", "output", "--json"])).stdout) as { schemaIds: Record<string, number> };
         expect(Object.keys(outputs.schemaIds).sort()).toEqual(catalog.topics.map((t) => t.name).sort());
         for (const [topic, id] of Object.entries(outputs.schemaIds)) {
