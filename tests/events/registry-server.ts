@@ -3,7 +3,7 @@ import * as path from "path";
 
 /**
  * The real schema registry for the registry tests: scripts/registry/registry.sh (Apicurio Registry 2.4.2.Final from
- * Maven Central, its Confluent-compatible API, storage in memory, 127.0.0.1). `SCHEMA_REGISTRY_URL` points the tests
+ * Maven Central, its Confluent-compatible API, on a PostgreSQL of its own, 127.0.0.1). `SCHEMA_REGISTRY_URL` points the tests
  * at a running Confluent-compatible registry instead. Like ensureBroker: in CI (CI set) a registry that cannot be had
  * is a failure; elsewhere the tests are skipped with the reason.
  */
