@@ -4,7 +4,7 @@
 # Quarkus legacy jar (pom.xml), its storage in a PostgreSQL of its own (scripts/postgres/postgres.sh, TLS verified,
 # SCRAM), both on 127.0.0.1 only. Like scripts/kafka/kafka.sh:
 #
-#   scripts/registry/registry.sh fetch      build the runnable app once into the cache (Maven, Central only; ~2 min cold)
+#   scripts/registry/registry.sh fetch      build the runnable app once into the cache (Maven, Central only; ~2.5 min cold)
 #   scripts/registry/registry.sh start      fetch, start its PostgreSQL, start, wait until GET /subjects answers; no-op if running
 #   scripts/registry/registry.sh stop       stops only what this script started (pid file + command line; its PostgreSQL), SIGTERM, SIGKILL after 30 s
 #   scripts/registry/registry.sh status     "ready <url>" (exit 0) or "not running" (exit 3)
