@@ -186,17 +186,18 @@ export class Reader {
         return new Reader(this.at(key), this.raw(key), this.problems);
     }
 
+    /** The raw elements of a list of objects (none when absent); anything but a list is recorded as a problem. */
+    private objectList(key: string): unknown[] {
+        const v = this.raw(key);
+        if (v !== undefined && !Array.isArray(v)) {
+            this.bad(key, v, "must be a list", `write ${this.at(key)} as a list of objects`);
+        }
+        return Array.isArray(v) ? v : [];
+    }
+
     /** A list of objects; each element gets its own reader at `key[i]`. */
     list(key: string): Reader[] {
-        const v = this.raw(key);
-        if (v === undefined) {
-            return [];
-        }
-        if (!Array.isArray(v)) {
-            this.bad(key, v, "must be a list", `write ${this.at(key)} as a list of objects`);
-            return [];
-        }
-        return v.map((item, i) => new Reader(`${this.at(key)}[${i}]`, item, this.problems));
+        return this.objectList(key).map((item, i) => new Reader(`${this.at(key)}[${i}]`, item, this.problems));
     }
 
     /**
@@ -204,16 +205,8 @@ export class Reader {
      * `key.<name>#2`), so problems name the entry rather than its index; unnamed elements stay at `key[i]`.
      */
     namedList(key: string, nameKey = "name"): Reader[] {
-        const v = this.raw(key);
-        if (v === undefined) {
-            return [];
-        }
-        if (!Array.isArray(v)) {
-            this.bad(key, v, "must be a list", `write ${this.at(key)} as a list of objects`);
-            return [];
-        }
         const seen = new Map<string, number>();
-        return v.map((item, i) => {
+        return this.objectList(key).map((item, i) => {
             const name = item !== null && typeof item === "object" ? (item as Record<string, unknown>)[nameKey] : undefined;
             if (typeof name !== "string" || name === "") {
                 return new Reader(`${this.at(key)}[${i}]`, item, this.problems);
