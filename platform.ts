@@ -79,6 +79,7 @@ export function deployPlatform(model: PlatformModel): PlatformOutputs {
             kubernetes,
             secrets: readGatewaySecrets(model.gateway, config),
             crdsReady: meshComponent?.crdsReady,
+            meshPodsReady: meshComponent?.podsReady,
             workloads: model.workloads,
             meshRevision: meshComponent ? model.mesh.active.name : undefined,
             protect: model.protect,

@@ -45,6 +45,8 @@ export interface ApiGatewayArgs {
      * ServiceEntry) depend on them; when undefined (mesh off for this stack) none are declared.
      */
     readonly crdsReady?: pulumi.Input<pulumi.Resource>[];
+    /** What must serve before Kong's pods start in the mesh (ServiceMesh.podsReady: istiod and the CNI agent). */
+    readonly meshPodsReady?: pulumi.Input<pulumi.Resource>[];
     /** The workloads this program does not own (Prometheus, the load balancer in front of Kong); documented defaults otherwise. */
     readonly workloads?: WorkloadsModel;
     /** The mesh's active revision: Kong's pods are rolled when it changes, so they always get its sidecar. */
@@ -308,8 +310,8 @@ export class ApiGateway extends pulumi.ComponentResource {
                     },
                 },
             },
-            // After the mesh's injection webhook serves (crdsReady holds the active istiod), or the pods start without a sidecar.
-            k8sOpts([bootstrap, up, ...(args.crdsReady ?? [])]),
+            // After the mesh's injection webhook and CNI agent serve, or the pods start without a working sidecar.
+            k8sOpts([bootstrap, up, ...(args.meshPodsReady ?? [])]),
         );
         const finish = migration(`kong-migrations-finish-${slug}`, ["kong", "migrations", "finish"], [deployment]);
         this.deployment = deployment;

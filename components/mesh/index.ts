@@ -91,6 +91,12 @@ export interface MeshOutputs {
 export class ServiceMesh extends pulumi.ComponentResource {
     /** Resources that must exist before any Istio custom resource is created (CRDs and the validating webhook). */
     readonly crdsReady: pulumi.Resource[];
+    /**
+     * Resources that must serve before a pod of the mesh starts: istiod's injection webhook (or the pod comes up
+     * without a sidecar) and the CNI node agent (with `pilot.cni.enabled` the injected pod has no istio-init and
+     * relies on the agent for its traffic redirection).
+     */
+    readonly podsReady: pulumi.Resource[];
     readonly outputs: MeshOutputs;
 
     constructor(name: string, args: ServiceMeshArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -117,10 +123,13 @@ export class ServiceMesh extends pulumi.ComponentResource {
             );
 
         const base = release(declared.releases.base, []);
+        // istiod and the CNI agent only need base's CRDs, so they install side by side: istiod has no sidecar and
+        // does not need the agent; what does (the mesh's pods) waits for both through podsReady.
         const cni = release(declared.releases.cni, [base]);
-        const istiods = declared.releases.istiod.map((spec) => release(spec, [base, cni]));
+        const istiods = declared.releases.istiod.map((spec) => release(spec, [base]));
         const activeIstiod = istiods[args.mesh.revisions.findIndex((r) => r.name === args.mesh.active.name)];
         this.crdsReady = [base, activeIstiod];
+        this.podsReady = [base, cni, activeIstiod];
         const tracing = args.mesh.addons.jaeger ? release(declared.releases.jaeger, [base]) : undefined;
         if (args.mesh.addons.kiali) {
             release(declared.releases.kiali, tracing ? [activeIstiod, tracing] : [activeIstiod]);
@@ -157,8 +166,8 @@ export class ServiceMesh extends pulumi.ComponentResource {
                     },
                     spec: rolloutPatchSpec(patch),
                 },
-                // After istiod is serving, or the restarted pods would come up without a sidecar again.
-                { parent: this, provider, dependsOn: this.crdsReady },
+                // After istiod and the CNI agent serve, or the restarted pods would come up without a working sidecar again.
+                { parent: this, provider, dependsOn: this.podsReady },
             );
         }
 

@@ -5,7 +5,7 @@ import { evaluateStack } from "../support/stack";
 
 /**
  * Kong's pods and the mesh, in the whole program: the Deployment waits for the active istiod (its injection
- * webhook), is rolled when the revision changes, leaves the proxy ports uncaptured, and trusts the edge's
+ * webhook) and the CNI agent, is rolled when the revision changes, leaves the proxy ports uncaptured, and trusts the edge's
  * X-Forwarded-For, so Kong sees the client address.
  */
 
@@ -32,9 +32,9 @@ const template = (d: DeclaredResource): Template => (d.inputs.spec as { template
 const env = (d: DeclaredResource): Record<string, string | undefined> => Object.fromEntries(template(d).spec.containers.find((c) => c.name === "kong")!.env.map((e) => [e.name, e.value]));
 
 describe("Kong's pods and the mesh", () => {
-    it("start after the active istiod serves its injection webhook", () => {
+    it("start after the active istiod serves its injection webhook and the CNI agent runs", () => {
         for (const stack of ["dev", "prod"]) {
-            expect(kong(stack).dependsOn, stack).toContain(`kubernetes:helm.sh/v3:Release/istiod-${REV}`);
+            expect(kong(stack).dependsOn, stack).toEqual(expect.arrayContaining([`kubernetes:helm.sh/v3:Release/istiod-${REV}`, "kubernetes:helm.sh/v3:Release/istio-cni"]));
         }
     });
 

@@ -34,9 +34,15 @@ describe("mesh on dev", () => {
         expect(values.cni.enabled).toBe(true);
     });
 
-    it("orders istiod after base and cni, and every Istio resource after the CRDs", () => {
+    it("installs cni and istiod side by side after base, the roll-outs after both, every Istio resource after the CRDs", () => {
         expect(release("istio-cni").dependsOn).toContain(`${HELM}/istio-base`);
-        expect(release(`istiod-${REV}`).dependsOn).toEqual(expect.arrayContaining([`${HELM}/istio-base`, `${HELM}/istio-cni`]));
+        expect(release(`istiod-${REV}`).dependsOn).toContain(`${HELM}/istio-base`);
+        expect(release(`istiod-${REV}`).dependsOn).not.toContain(`${HELM}/istio-cni`);
+        const rollouts = resources.filter((r) => r.type === "kubernetes:apps/v1:DeploymentPatch");
+        expect(rollouts.length).toBeGreaterThan(0);
+        for (const r of rollouts) {
+            expect(r.dependsOn, r.name).toEqual(expect.arrayContaining([`${HELM}/istio-cni`, `${HELM}/istiod-${REV}`]));
+        }
         const istioCrs = resources.filter((r) => String(r.inputs.apiVersion).includes("istio.io/"));
         expect(istioCrs.length).toBeGreaterThan(40);
         for (const cr of istioCrs) {
