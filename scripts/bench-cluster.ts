@@ -28,6 +28,43 @@ function seconds(startedMs: number): number {
     return (Date.now() - startedMs) / 1000;
 }
 
+interface Step {
+    name: string;
+    op: string;
+    start: number;
+    end: number;
+    seconds: number;
+}
+
+/**
+ * The longest resource steps of one run, from its `--event-log` (one JSON event per line; `timestamp` is Unix seconds,
+ * so a step's time is good to a second). A step runs from its resourcePreEvent to its resOutputsEvent.
+ */
+function slowestSteps(log: string, count: number): Step[] {
+    interface EngineEvent {
+        timestamp: number;
+        resourcePreEvent?: { metadata: { urn: string; op: string } };
+        resOutputsEvent?: { metadata: { urn: string } };
+    }
+    const events = log.split("\n").filter((line) => line.trim() !== "").map((line) => JSON.parse(line) as EngineEvent);
+    const first = events[0]?.timestamp ?? 0;
+    const started = new Map<string, { op: string; at: number }>();
+    const steps: Step[] = [];
+    for (const e of events) {
+        if (e.resourcePreEvent) {
+            started.set(e.resourcePreEvent.metadata.urn, { op: e.resourcePreEvent.metadata.op, at: e.timestamp - first });
+        } else if (e.resOutputsEvent) {
+            const urn = e.resOutputsEvent.metadata.urn;
+            const pre = started.get(urn);
+            if (pre) {
+                const end = e.timestamp - first;
+                steps.push({ name: urn.split("::").slice(-2).join(" "), op: pre.op, start: pre.at, end, seconds: end - pre.at });
+            }
+        }
+    }
+    return steps.sort((a, b) => b.seconds - a.seconds).slice(0, count);
+}
+
 async function main(): Promise<void> {
     const tools = findPulumiTools();
     const missing = missingClusterTools() ?? (typeof tools === "string" ? tools : undefined);
@@ -44,7 +81,8 @@ async function main(): Promise<void> {
     const kong = await startKongBehindKwok(stateDir);
     process.env.CLUSTER_KWOK_EXTRA_CONFIG = kong.configFile;
     const cp = startControlPlane(stateDir);
-    const stack = new LocalStack(tools, randomBytes(16).toString("hex"), cp, ISTIO_CHARTS);
+    // `--event-log` (the slowest steps below) is a flag only debug commands have (pkg/cmd/pulumi/operations/up.go, v3.276.0).
+    const stack = new LocalStack(tools, randomBytes(16).toString("hex"), cp, ISTIO_CHARTS, { PULUMI_DEBUG_COMMANDS: "true" });
     try {
         const crds = spawnSync("bash", [path.join(REPO, "scripts/cluster/crds.sh"), "prometheus-operator"], { encoding: "utf8" }).stdout.trim().split("\n");
         for (const f of crds) {
@@ -53,8 +91,12 @@ async function main(): Promise<void> {
         kubectlOk(cp, ["apply", "--server-side", "--field-manager=fixtures", "-f", "-"], { input: clusterFixtures(plan.resources, model).map((f) => YAML.stringify(f)).join("---\n") });
         await stack.init(randomBytes(16).toString("hex"));
 
+        // Kept after the run (out/bench/) for a closer look at the timeline.
+        const eventLog = path.join(REPO, "out/bench/cluster-up-events.jsonl");
+        fs.mkdirSync(path.dirname(eventLog), { recursive: true });
+        fs.rmSync(eventLog, { force: true });
         let t = Date.now();
-        await stack.run(["up", "--yes", "--skip-preview"]);
+        await stack.run(["up", "--yes", "--skip-preview", "--event-log", eventLog]);
         const up = seconds(t);
         const state = JSON.parse(await stack.ws.exportStack()) as { deployment: { resources: unknown[] } };
         t = Date.now();
@@ -86,6 +128,10 @@ async function main(): Promise<void> {
         console.log(`kubectl apply --server-side (limit)    ${apply.toFixed(1).padStart(7)}`);
         console.log(`kubectl apply + wait for Deployments   ${applyWait.toFixed(1).padStart(7)}`);
         console.log(`up / kubectl apply: ×${(up / apply).toFixed(1)}; up / (apply + wait): ×${(up / applyWait).toFixed(1)}   target ≤ 3× the apply: ${up <= 3 * apply ? "met" : "missed"}`);
+        console.log("\nslowest steps of up (Pulumi's event log, seconds from the first event):");
+        for (const step of slowestSteps(fs.readFileSync(eventLog, "utf8"), 12)) {
+            console.log(`  ${step.seconds.toFixed(0).padStart(4)} s  from ${step.start.toFixed(0).padStart(3)} to ${step.end.toFixed(0).padStart(3)}  ${step.op} ${step.name}`);
+        }
         console.log(`load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`);
     } finally {
         stack.dispose();

@@ -31,12 +31,13 @@ export class LocalStack {
 
     private readonly server: string;
 
-    constructor(tools: PulumiTools, passphrase: string, cp: ControlPlane, istioCharts: string) {
+    /** `extraEnv`: more of the CLI's own settings (the workspace passes no PULUMI_* variable of the caller's). */
+    constructor(tools: PulumiTools, passphrase: string, cp: ControlPlane, istioCharts: string, extraEnv: Readonly<Record<string, string>> = {}) {
         this.server = cp.server;
         // Only plugins installed into the workspace's PULUMI_HOME: never a pulumi-resource-kubernetes found on PATH.
         // Transpile only (Pulumi's run.js reads PULUMI_NODEJS_TRANSPILE_ONLY): `npm run typecheck` type-checks the
         // program once per run; type-checking again in every CLI command costs seconds each.
-        this.ws = new PulumiWorkspace(tools, passphrase, { PULUMI_IGNORE_AMBIENT_PLUGINS: "true", PULUMI_NODEJS_TRANSPILE_ONLY: "true" });
+        this.ws = new PulumiWorkspace(tools, passphrase, { PULUMI_IGNORE_AMBIENT_PLUGINS: "true", PULUMI_NODEJS_TRANSPILE_ONLY: "true", ...extraEnv });
         const dir = this.ws.projectDir;
         copyTrackedFiles(dir);
         fs.symlinkSync(path.join(REPO, "node_modules"), path.join(dir, "node_modules"));
