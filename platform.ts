@@ -25,8 +25,11 @@ export interface PlatformOutputs {
         readonly namespace: string;
         /** In-cluster URL of the proxy Service. */
         readonly proxyUrl: string;
-        /** In-cluster URL of the Admin API (ClusterIP only). */
-        readonly adminUrl: string;
+        /**
+         * The stack's direct Admin API URL (gateway.admin.url), when it sets one. Otherwise absent: the Admin API
+         * listens on Kong's loopback only, and the provider and verify reach it through a port-forward.
+         */
+        readonly adminUrl?: string;
         readonly jwtRequired: boolean;
         /** Route paths by Kong route name (`<service>.<route>`). */
         readonly routes: Readonly<Record<string, readonly string[]>>;
@@ -93,7 +96,7 @@ export function deployPlatform(model: PlatformModel): PlatformOutputs {
         gateway = {
             namespace: GATEWAY.namespace,
             proxyUrl: `http://${serviceHost(GATEWAY.proxyService, GATEWAY.namespace)}:${GATEWAY.servicePorts.http}`,
-            adminUrl: `http://${serviceHost(GATEWAY.adminService, GATEWAY.namespace)}:${GATEWAY.ports.admin}`,
+            ...(component.adminUrl !== undefined ? { adminUrl: component.adminUrl } : {}),
             jwtRequired: model.gateway.jwtRequired,
             routes: Object.fromEntries(component.declaration.services.flatMap((svc) => svc.routes.map((r) => [r.name, [...(r.paths ?? [])]]))),
             jwtSecrets: component.jwtSecrets,

@@ -211,9 +211,9 @@ function forbiddenFlows(model: PlatformModel, peers: PeerSet, list: FlowList, se
     }
     const kong = services.find((s) => s.name === GATEWAY.proxyService);
     if (kong && model.gateway) {
-        const allowed = new Set(model.gateway.admin.allowedNamespaces);
-        for (const s of senders.filter((s) => s.kind === "external" || !allowed.has(s.namespace))) {
-            list.add("deny", `gateway: the Admin API answers only ${[...allowed].join(", ")}`, s, peers.service(kong), GATEWAY.ports.admin, { request: { method: "GET", path: "/" } });
+        // Kong's own namespace included: no policy opens the Admin API to anyone (it listens on the pod's loopback only).
+        for (const s of senders) {
+            list.add("deny", "gateway: the Admin API listens on the pod's loopback only; nothing on the pod network reaches it", s, peers.service(kong), GATEWAY.ports.admin, { request: { method: "GET", path: "/" } });
         }
     }
     // Only the catalog's producers and consumers reach the brokers.

@@ -2,6 +2,7 @@ import { Catalog } from "./catalog";
 import { choices } from "./errors";
 import { readPem } from "./pem";
 import { Reader } from "./reader";
+import { GATEWAY } from "./wellknown";
 
 /**
  * The API gateway's stack config (`service-integration:gateway`): Kong OSS 3.9 on Kubernetes with PostgreSQL 15,
@@ -172,10 +173,6 @@ export interface GatewayModel {
         readonly annotations: Readonly<Record<string, string>>;
     };
     readonly admin: {
-        /** Always ClusterIP: the Admin API is never exposed outside the cluster. */
-        readonly serviceType: "ClusterIP";
-        /** Namespaces whose workloads may call kong-admin:8001 (NetworkPolicy + AuthorizationPolicy). */
-        readonly allowedNamespaces: readonly string[];
         /**
          * A direct Admin API URL, for a runner that reaches it itself (tests, an in-cluster runner with its own route).
          * Unset (the default): the Kong provider opens its own port-forward through the Kubernetes API to a ready
@@ -474,30 +471,19 @@ function routeHasDerived(catalog: Catalog, service: string, route: string, plugi
     );
 }
 
-function parseAdmin(r: Reader, catalog: Catalog): GatewayModel["admin"] {
-    const serviceType = r.raw("serviceType");
-    if (serviceType !== undefined && serviceType !== "ClusterIP") {
-        r.problems.add(
-            r.at("serviceType"),
-            serviceType,
-            "would expose Kong's Admin API (full control of the gateway, no authentication in Kong OSS) outside the cluster",
-            'remove it or set "ClusterIP"; reach the Admin API with kubectl port-forward or from an allowed namespace',
-        );
-    }
-    const nsNames = catalog.namespaces.map((n) => n.name);
-    const allowed = r.stringList("allowedNamespaces", ["kong"]);
-    allowed.forEach((ns) => {
-        if (!nsNames.includes(ns)) {
-            r.problems.add(r.at("allowedNamespaces"), ns, "is not a namespace of the catalog", `use some of ${choices(nsNames, "(the catalog declares no namespace)")}, or declare the namespace in the catalog`);
-        }
-    });
+/** The Admin API listens on the pod's loopback only (KONG_ADMIN_LISTEN), so no Service or policy of it is configurable. */
+const LOOPBACK_ONLY = "the Admin API listens on the pod's loopback only";
+
+function parseAdmin(r: Reader): GatewayModel["admin"] {
+    r.removed("serviceType", `${LOOPBACK_ONLY}, so there is no kong-admin Service to type`, "delete it; the Kong provider and verify reach the Admin API through a port-forward (pods/portforward in the kong namespace)");
+    r.removed("allowedNamespaces", LOOPBACK_ONLY, `delete it; grant pods/portforward (get, create) in the ${GATEWAY.namespace} namespace to whoever may configure Kong instead`);
     const url = r.optionalString("url");
     let parsed: URL | undefined;
     if (url !== undefined) {
         try {
             parsed = new URL(url);
         } catch {
-            r.problems.add(r.at("url"), url, "is not a URL", "remove it (the provider then port-forwards through the Kubernetes API), or set a direct URL such as https://kong-admin.example:8444");
+            r.problems.add(r.at("url"), url, "is not a URL", "remove it (the provider then port-forwards through the Kubernetes API), or set a direct URL such as https://admin.kong.example:8444");
         }
     }
     if (parsed && parsed.protocol !== "http:" && parsed.protocol !== "https:") {
@@ -519,8 +505,6 @@ function parseAdmin(r: Reader, catalog: Catalog): GatewayModel["admin"] {
         r.problems.add(r.at("url"), url, `${why}, so client/CA certificates would never be used`, "use a direct https:// admin URL, or remove clientCertificate/caCertificate");
     }
     const admin: GatewayModel["admin"] = {
-        serviceType: "ClusterIP",
-        allowedNamespaces: allowed,
         url,
         token: r.boolean("token", false),
         clientCertificate,
@@ -588,7 +572,7 @@ export function parseGatewayConfig(r: Reader, catalog: Catalog): GatewayModel {
         resources: parseResources(r.child("resources"), DEFAULT_RESOURCES),
         workerProcesses: r.int("workerProcesses", 2, 1, 64),
         proxy: proxyModel,
-        admin: parseAdmin(r.child("admin"), catalog),
+        admin: parseAdmin(r.child("admin")),
         jwtRequired,
         consumers,
         plugins: parsePlugins(r, consumers, catalog, jwtRequired),

@@ -223,6 +223,17 @@ export class Reader {
         return child.keys().map((k) => [k, child.child(k)]);
     }
 
+    /**
+     * A key earlier versions read and this one no longer does: when set, a problem that says why it went and what
+     * to do instead (rather than `done()`'s generic "is not a known key").
+     */
+    removed(key: string, why: string, fix: string): void {
+        const v = this.raw(key);
+        if (v !== undefined) {
+            this.bad(key, v, `was removed: ${why}`, fix);
+        }
+    }
+
     /** Report keys that were present but never read: almost always a typo. */
     done(): void {
         for (const key of Object.keys(this.obj)) {

@@ -36,13 +36,13 @@ export const GATEWAY = {
     app: "kong",
     serviceAccount: "kong",
     proxyService: "kong-proxy",
-    adminService: "kong-admin",
     /** ClusterIP Service of the status listener, scraped by Prometheus through its port named `statusPortName`. */
     statusService: "kong-status",
     statusPortName: "status",
     ports: {
         proxyHttp: 8000,
         proxyHttps: 8443,
+        /** The Admin API, on the pod's loopback only (KONG_ADMIN_LISTEN): no Service or pod-network policy names it. */
         admin: 8001,
         status: 8100,
     },

@@ -31,7 +31,8 @@ Endpoints (flag, else environment variable, else the stack outputs):
                             default: the API server's pod proxy to every istiod pod of the active revision
   --mesh-service <name>     catalog service probed through the mesh (default: portal-services)
   --mesh-service-url <url>  URL of that probe (MESH_SERVICE_URL); default: the API server's service proxy
-  --kong-admin-url <url>    Kong Admin API (KONG_ADMIN_URL; token: KONG_ADMIN_TOKEN); else gateway.adminUrl
+  --kong-admin-url <url>    Kong Admin API (KONG_ADMIN_URL; token: KONG_ADMIN_TOKEN); else gateway.adminUrl,
+                            else a port-forward to a ready Kong pod (needs pods/portforward in kong)
   --kong-proxy-url <url>    kong-proxy (KONG_PROXY_URL); else gateway.proxyUrl, else the API server's service proxy
   --grafana-url <url>       Grafana (GRAFANA_URL; token: GRAFANA_TOKEN); else observability.grafanaUrl
   --prometheus-url <url>    Prometheus (PROMETHEUS_URL); else observability.prometheusUrl

@@ -1,26 +1,21 @@
 /**
  * GET an endpoint URL from wherever verify runs. URLs the stack exports are often in-cluster Service names
- * (`http://kong-admin.kong.svc.cluster.local:8001`): inside the cluster they resolve and are used as they are;
+ * (`http://kong-proxy.kong.svc.cluster.local:80`): inside the cluster they resolve and are used as they are;
  * outside, when the name does not resolve, the same Service is reached through the API server's service proxy
  * (`/api/v1/namespaces/<ns>/services/[https:]<name>:<port>/proxy/<path>`), if a Kubernetes API is configured.
  * The API server consumes the Authorization header (it authenticates the caller with it), so a request that needs
  * its own bearer token cannot take that route.
  *
- * Kong's Admin API listens on the pod's loopback only: a URL naming its Service is reached the way `pulumi up`
- * reaches it, through a port-forward to a ready Kong pod (components/gateway/kong/tunnel.ts), with the same
- * kubeconfig and context as the other checks, so verify needs exactly the permission the deploy has.
+ * Kong's Admin API listens on the pod's loopback only and has no Service: without a direct URL it is reached the
+ * way `pulumi up` reaches it, through a port-forward to a ready Kong pod (components/gateway/kong/tunnel.ts), with
+ * the same kubeconfig and context as the other checks, so verify needs exactly the permission the deploy has.
  */
 import { joinUrl, HttpResponse, Unreachable, redactUrl, request } from "./http";
 import type { VerifyContext } from "./context";
 import { defaultKubeconfigPath, KubeClient } from "./kube";
 import { CannotRun } from "./result";
 import { KongTunnelForbiddenError, withTunnel } from "../components/gateway/kong/tunnel";
-import { GATEWAY } from "../model/wellknown";
-
-/** Services whose port listens on the pods' loopback only: reached through a port-forward to a ready pod. */
-export const PORT_FORWARD_ONLY: readonly { readonly namespace: string; readonly service: string; readonly port: number; readonly selector: string }[] = [
-    { namespace: GATEWAY.namespace, service: GATEWAY.adminService, port: GATEWAY.ports.admin, selector: `app=${GATEWAY.app}` },
-];
+import { kongTunnelTarget } from "../components/gateway";
 
 /** `<service>.<namespace>.svc[.<cluster domain>]` → its parts; undefined for any other host. */
 export function inClusterService(url: string): { service: string; namespace: string; port: number; https: boolean; pathAndQuery: string } | undefined {
@@ -50,8 +45,8 @@ export interface EndpointAnswer {
     readonly via: string;
 }
 
-/** GET through a port-forward to a ready pod behind the Service (loopback-only listeners). */
-async function throughPortForward(ctx: VerifyContext, target: (typeof PORT_FORWARD_ONLY)[number], pathAndQuery: string, o: EndpointGet): Promise<EndpointAnswer> {
+/** GET through a port-forward to a ready pod of the selector (a listener on the pods' loopback). */
+async function throughPortForward(ctx: VerifyContext, target: ReturnType<typeof kongTunnelTarget>, pathAndQuery: string, o: EndpointGet): Promise<EndpointAnswer> {
     const tunnel = { kubeconfigPath: ctx.endpoints.kubeconfig ?? defaultKubeconfigPath(), context: ctx.endpoints.kubeContext, namespace: target.namespace, selector: target.selector, port: target.port, readyTimeoutMs: ctx.timeoutMs };
     try {
         const res = await withTunnel(tunnel, (base) => request(joinUrl(base, pathAndQuery), { headers: o.headers, timeoutMs: ctx.timeoutMs }));
@@ -67,12 +62,16 @@ async function throughPortForward(ctx: VerifyContext, target: (typeof PORT_FORWA
     }
 }
 
+/**
+ * GET `pathAndQuery` of Kong's Admin API: at `adminUrl` when one is given (--kong-admin-url, or the stack's direct
+ * gateway.admin.url), else through the provider's own port-forward to a ready Kong pod.
+ */
+export async function getKongAdmin(ctx: VerifyContext, adminUrl: string | undefined, pathAndQuery: string, o: EndpointGet): Promise<EndpointAnswer> {
+    return adminUrl === undefined ? throughPortForward(ctx, kongTunnelTarget(), pathAndQuery, o) : getEndpoint(ctx, joinUrl(adminUrl, pathAndQuery), o);
+}
+
 export async function getEndpoint(ctx: VerifyContext, url: string, o: EndpointGet): Promise<EndpointAnswer> {
     const svc = inClusterService(url);
-    const forwardOnly = svc && PORT_FORWARD_ONLY.find((t) => t.namespace === svc.namespace && t.service === svc.service && t.port === svc.port);
-    if (forwardOnly !== undefined && svc !== undefined && ctx.endpoints.kubeApi === undefined) {
-        return throughPortForward(ctx, forwardOnly, svc.pathAndQuery, o);
-    }
     if (svc === undefined || (await ctx.resolves(new URL(url).hostname))) {
         try {
             return { res: await request(url, { headers: o.headers, timeoutMs: ctx.timeoutMs }), via: redactUrl(url) };

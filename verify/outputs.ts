@@ -8,7 +8,7 @@
  *
  * Field names the reader accepts (extra keys are ignored):
  *   mesh:          namespace, revision, revisionTag, injectedNamespaces[], mtlsMode, namespaceMtls{ns: mode}
- *   gateway:       namespace?, proxyServiceName?, adminServiceName?, adminUrl?, proxyUrl?, jwtRequired?,
+ *   gateway:       namespace?, proxyServiceName?, adminUrl? (a direct Admin API URL; else a port-forward), proxyUrl?, jwtRequired?,
  *                  routes?: [{name, service?, paths[], methods?[], hosts?[], jwt?}] or {"<service>.<route>": paths[]}
  *                  (URLs may be in-cluster Service names: see verify/endpoint.ts)
  *   events:        bootstrapServers[], tlsEnabled?, sasl?{mechanism, username}, topicPrefix?, replicationFactor?,
@@ -43,7 +43,7 @@ export interface GatewayRouteOutput {
 export interface GatewayOutputs {
     readonly namespace: string;
     readonly proxyServiceName: string;
-    readonly adminServiceName: string;
+    /** A direct Admin API URL (the stack's gateway.admin.url); unset, verify port-forwards to a Kong pod. */
     readonly adminUrl?: string;
     readonly proxyUrl?: string;
     readonly jwtRequired?: boolean;
@@ -282,7 +282,6 @@ function readGateway(f: Fields): { value: GatewayOutputs; problems: string[] } {
     const value: GatewayOutputs = {
         namespace: f.optString("namespace") ?? GATEWAY.namespace,
         proxyServiceName: f.optString("proxyServiceName") ?? GATEWAY.proxyService,
-        adminServiceName: f.optString("adminServiceName") ?? GATEWAY.adminService,
         adminUrl: f.optString("adminUrl"),
         proxyUrl: f.optString("proxyUrl"),
         jwtRequired: f.optBoolean("jwtRequired"),

@@ -126,7 +126,6 @@ export class ApiGateway extends pulumi.ComponentResource {
         return renderDeck(this.declaration);
     }
     readonly proxyServiceName: pulumi.Output<string>;
-    readonly adminServiceName: pulumi.Output<string>;
     /** The direct Admin API URL Pulumi uses, when the model sets one (otherwise the provider port-forwards). */
     readonly adminUrl?: string;
     readonly databaseSecretName: pulumi.Output<string>;
@@ -290,10 +289,12 @@ export class ApiGateway extends pulumi.ComponentResource {
                                         { name: "KONG_ADMIN_ERROR_LOG", value: "/dev/stderr" },
                                         ...clientAddressEnv(workloads.edge),
                                     ],
+                                    // No `admin` entry: the Admin API listens on the pod's loopback, so nothing on the pod
+                                    // network may name it, and the port-forward (kongTunnelTarget) dials the port by number;
+                                    // containerPort declarations are informational and port-forward never reads them.
                                     ports: [
                                         { name: "proxy", containerPort: p.proxyHttp },
                                         { name: "proxy-tls", containerPort: p.proxyHttps },
-                                        { name: "admin", containerPort: p.admin },
                                         { name: "status", containerPort: p.status },
                                     ],
                                     readinessProbe: { httpGet: { path: "/status/ready", port: "status" }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
@@ -337,15 +338,6 @@ export class ApiGateway extends pulumi.ComponentResource {
             },
             k8sOpts(),
         );
-        const admin = new k8s.core.v1.Service(
-            GATEWAY.adminService,
-            {
-                metadata: meta(GATEWAY.adminService),
-                // ClusterIP by construction: the model has no other value for it.
-                spec: { type: model.admin.serviceType, selector: { app: GATEWAY.app }, ports: [{ name: "http-admin", port: p.admin, targetPort: "admin", protocol: "TCP" }] },
-            },
-            k8sOpts(),
-        );
         // Kong's status listener (health and /metrics) for the Prometheus ServiceMonitor; never on the proxy's load balancer.
         new k8s.core.v1.Service(
             GATEWAY.statusService,
@@ -356,28 +348,19 @@ export class ApiGateway extends pulumi.ComponentResource {
             k8sOpts(),
         );
         this.proxyServiceName = proxy.metadata.name;
-        this.adminServiceName = admin.metadata.name;
         this.adminUrl = model.admin.url;
 
-        // L3: the Admin API only from the allowed namespaces; the status port (metrics) from Prometheus.
-        // The mesh's namespace policies already open the proxy ports (the catalog's plaintextPorts of kong-proxy).
+        // L3: Kong's status port (health and /metrics) from Prometheus. The Admin API has no rule: it listens on the
+        // pod's loopback only. The mesh's namespace policies already open the proxy ports (the catalog's
+        // plaintextPorts of kong-proxy).
         new k8s.networking.v1.NetworkPolicy(
-            "kong-admin",
+            "kong-status",
             {
-                metadata: meta("kong-admin"),
+                metadata: meta("kong-status"),
                 spec: {
                     podSelector: { matchLabels: { app: GATEWAY.app } },
                     policyTypes: ["Ingress"],
-                    ingress: [
-                        {
-                            from: [{ namespaceSelector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: [...model.admin.allowedNamespaces] }] } }],
-                            ports: [{ protocol: "TCP", port: p.admin }],
-                        },
-                        {
-                            from: [scraper.peer],
-                            ports: [{ protocol: "TCP", port: p.status }],
-                        },
-                    ],
+                    ingress: [{ from: [scraper.peer], ports: [{ protocol: "TCP", port: p.status }] }],
                 },
             },
             k8sOpts(),
@@ -397,26 +380,11 @@ export class ApiGateway extends pulumi.ComponentResource {
         if (args.crdsReady !== undefined) {
             const istio = (resourceName: string, apiVersion: string, kind: string, spec: Record<string, unknown>): k8s.apiextensions.CustomResource =>
                 new k8s.apiextensions.CustomResource(resourceName, { apiVersion, kind, metadata: meta(resourceName), spec }, k8sOpts(args.crdsReady));
-            const adminPort = [String(p.admin)];
-            const allowed = [...model.admin.allowedNamespaces];
-            // DENY first: whatever ALLOW policies exist on Kong, port 8001 never answers other namespaces
-            // (nor callers without a mesh identity, whose namespace is unknown).
-            istio("kong-admin-deny", "security.istio.io/v1", "AuthorizationPolicy", {
-                selector: { matchLabels: { app: GATEWAY.app } },
-                action: "DENY",
-                rules: [{ from: [{ source: { notNamespaces: allowed } }], to: [{ operation: { ports: adminPort } }] }],
-            });
-            // ALLOW: the mesh's namespace default-deny would otherwise close the Admin API (and the metrics) entirely.
-            istio("kong-admin-allow", "security.istio.io/v1", "AuthorizationPolicy", {
+            // ALLOW Prometheus's GET /metrics on the status port: the mesh's namespace default-deny would otherwise close it.
+            istio("kong-metrics", "security.istio.io/v1", "AuthorizationPolicy", {
                 selector: { matchLabels: { app: GATEWAY.app } },
                 action: "ALLOW",
-                rules: [
-                    { from: [{ source: { namespaces: allowed } }], to: [{ operation: { ports: adminPort } }] },
-                    {
-                        from: [{ source: { principals: [scraper.principal] } }],
-                        to: [{ operation: { methods: ["GET"], ports: [String(p.status)], paths: ["/metrics"] } }],
-                    },
-                ],
+                rules: [{ from: [{ source: { principals: [scraper.principal] } }], to: [{ operation: { methods: ["GET"], ports: [String(p.status)], paths: ["/metrics"] } }] }],
             });
             if (model.database.mode === "external") {
                 // With REGISTRY_ONLY outbound traffic, Kong's sidecar only reaches hosts the registry knows.
@@ -443,7 +411,7 @@ export class ApiGateway extends pulumi.ComponentResource {
                     tlsMaterial: tlsMaterial(model, ns, provider, this),
                     pruneOrphans: model.admin.pruneOrphans,
                 },
-                { parent: this, dependsOn: [deployment, admin, finish] },
+                { parent: this, dependsOn: [deployment, finish] },
             );
             this.jwtSecrets = this.kong.jwtSecrets;
         } else {
@@ -452,7 +420,6 @@ export class ApiGateway extends pulumi.ComponentResource {
 
         this.registerOutputs({
             proxyServiceName: this.proxyServiceName,
-            adminServiceName: this.adminServiceName,
             adminUrl: this.adminUrl,
             databaseSecretName: this.databaseSecretName,
             jwtSecrets: this.jwtSecrets,

@@ -1,6 +1,6 @@
 import { GATEWAY, serviceHost } from "../../model/wellknown";
 import { Check, VerifyContext } from "../context";
-import { getEndpoint, inClusterService } from "../endpoint";
+import { getEndpoint, getKongAdmin, inClusterService } from "../endpoint";
 import { excerpt, HttpResponse, joinUrl, jsonBody } from "../http";
 import { kongRouteName } from "../../components/gateway/kong/entities";
 import { ENVOY_RBAC_DENIED, whoAnswered } from "../identity";
@@ -14,8 +14,9 @@ import { CannotRun, Outcome, fail, pass, skip } from "../result";
  * kong-status: `GET /status` of the Admin API (Kong 3.x kong/api/routes/health.lua) answers 200 with
  * `{"database": {"reachable": <bool>}, "memory": {...}, "server": {"connections_active", "total_requests", ...}}`
  * (plus `configuration_hash` in DB-less mode); `reachable` is false when Kong cannot connect to its datastore.
- * The Admin API is never exposed publicly (and the mesh denies it to callers outside its allowed namespaces), so its
- * URL comes from --kong-admin-url / KONG_ADMIN_URL or the `gateway.adminUrl` output, typically a port-forward.
+ * The Admin API listens on the Kong pods' loopback only: verify reaches it at --kong-admin-url / KONG_ADMIN_URL or
+ * the stack's direct URL (the `gateway.adminUrl` output, set only when the stack sets gateway.admin.url), else the
+ * way `pulumi up` does, through a port-forward to a ready Kong pod (verify/endpoint.ts getKongAdmin).
  *
  * kong-route: a catalog route answers through kong-proxy, and the check asserts who answered (verify/identity.ts):
  * a route that requires a JWT must answer 401 without a token from Kong itself (`Server: kong/<v>`, the jwt
@@ -30,6 +31,8 @@ import { CannotRun, Outcome, fail, pass, skip } from "../result";
  */
 
 export const KONG_NO_ROUTE = "no Route matched with those values";
+/** What to do when the Admin API cannot be reached: the port-forward's permission, or a direct URL. */
+const REACH_ADMIN = `grant pods/portforward (get, create) and pods (get, list) in ${GATEWAY.namespace} to the verifying identity (--kubeconfig/--context), or pass --kong-admin-url`;
 export { ENVOY_RBAC_DENIED };
 
 function kongMessage(res: HttpResponse): string | undefined {
@@ -47,28 +50,20 @@ export const kongStatusCheck: Check = {
             return skip("the stack exports no `gateway` output (the gateway component is off)");
         }
         const admin = ctx.endpoints.kongAdminUrl ?? gateway.adminUrl;
-        if (admin === undefined) {
-            throw new CannotRun(
-                "no Kong Admin API URL: neither --kong-admin-url / KONG_ADMIN_URL nor the gateway.adminUrl output",
-                `port-forward it (kubectl -n ${gateway.namespace} port-forward svc/${gateway.adminServiceName} ${GATEWAY.ports.admin}) and pass --kong-admin-url http://127.0.0.1:${GATEWAY.ports.admin}`,
-            );
-        }
-        const url = joinUrl(admin, "/status");
         const headers: Record<string, string> = ctx.endpoints.kongAdminToken !== undefined ? { "kong-admin-token": ctx.endpoints.kongAdminToken } : {};
-        const portForward = `port-forward it (kubectl -n ${gateway.namespace} port-forward svc/${gateway.adminServiceName} ${GATEWAY.ports.admin}) and pass --kong-admin-url http://127.0.0.1:${GATEWAY.ports.admin}`;
-        const { res, via } = await getEndpoint(ctx, url, { headers, what: "the Kong Admin API", action: portForward });
+        const { res, via } = await getKongAdmin(ctx, admin, "/status", { headers, what: "the Kong Admin API", action: REACH_ADMIN });
         if (res.status === 403 && res.body.trim() === ENVOY_RBAC_DENIED) {
-            throw new CannotRun(`the mesh refused ${via} (403 "${ENVOY_RBAC_DENIED}"): the Admin API only admits its allowed namespaces`, portForward);
+            throw new CannotRun(`the mesh refused ${via} (403 "${ENVOY_RBAC_DENIED}"): that is not a direct route to the Admin API`, REACH_ADMIN);
         }
         const apiStatus = asKubeStatus(jsonBody(res));
         if (apiStatus !== undefined) {
-            throw new CannotRun(`${via} could not reach the Admin API (${res.status}: ${apiStatus.message ?? ""})`, portForward);
+            throw new CannotRun(`${via} could not reach the Admin API (${res.status}: ${apiStatus.message ?? ""})`, REACH_ADMIN);
         }
         if (res.status === 401 || res.status === 403) {
             throw new CannotRun(`the Kong Admin API refused ${via} (${res.status}: ${excerpt(res.body)})`, "set KONG_ADMIN_TOKEN to a token the Admin API accepts");
         }
         if (res.status === 404) {
-            throw new CannotRun(`${via} answered 404 (${excerpt(res.body, 120)}): this is not Kong's Admin API`, `point --kong-admin-url at the Admin API (${gateway.adminServiceName}:${GATEWAY.ports.admin}), not the proxy`);
+            throw new CannotRun(`${via} answered 404 (${excerpt(res.body, 120)}): this is not Kong's Admin API`, `point --kong-admin-url at the Admin API (port ${GATEWAY.ports.admin}), not the proxy, or leave it unset to port-forward`);
         }
         if (res.status !== 200) {
             return fail(`Kong's Admin API answered GET /status with ${res.status}: ${excerpt(res.body)}`, `look at the Kong pods' logs (kubectl -n ${gateway.namespace} logs deploy/kong)`);
@@ -153,17 +148,26 @@ function routesToProbe(ctx: VerifyContext, gateway: GatewayOutputs, canSetHost: 
 
 /**
  * The route's Kong service must point at its catalog service's mesh DNS name (the gateway component sets each Kong
- * service's host to it). Read through the Admin API when a URL for it is at hand; otherwise noted, not judged.
+ * service's host to it). Read through the Admin API: at the given URL (a failure there is the check's), else through
+ * the port-forward, whose failure is noted, not judged (kong-status reports it as its own ERROR).
  */
 async function routeUpstream(ctx: VerifyContext, gateway: GatewayOutputs, probe: Probe): Promise<{ host?: string; problem?: string; note?: string }> {
     const admin = ctx.endpoints.kongAdminUrl ?? gateway.adminUrl;
     const svc = ctx.catalog().services.find((s) => s.name === probe.route.service);
-    if (admin === undefined || svc === undefined) {
-        return { note: `${probe.route.name}: the route's upstream was not confirmed (no Admin API URL, or no catalog service)` };
+    if (svc === undefined) {
+        return { note: `${probe.route.name}: the route's upstream was not confirmed (no catalog service)` };
     }
     const headers: Record<string, string> = ctx.endpoints.kongAdminToken !== undefined ? { "kong-admin-token": ctx.endpoints.kongAdminToken } : {};
     const kongName = probe.route.name.startsWith(`${svc.name}.`) ? probe.route.name : kongRouteName(svc.name, probe.route.name);
-    const { res } = await getEndpoint(ctx, joinUrl(admin, `/routes/${encodeURIComponent(kongName)}/service`), { headers, what: "the Kong Admin API", action: "pass --kong-admin-url (a port-forward to kong-admin)" });
+    let res: HttpResponse;
+    try {
+        ({ res } = await getKongAdmin(ctx, admin, `/routes/${encodeURIComponent(kongName)}/service`, { headers, what: "the Kong Admin API", action: REACH_ADMIN }));
+    } catch (e) {
+        if (admin === undefined && e instanceof CannotRun) {
+            return { note: `${probe.route.name}: the route's upstream was not confirmed (${e.reason})` };
+        }
+        throw e;
+    }
     const body = jsonBody(res) as { host?: unknown } | undefined;
     const expected = serviceHost(svc.name, svc.namespace);
     if (res.status !== 200 || typeof body?.host !== "string") {
