@@ -12,12 +12,12 @@ describe("gateway model: admin access, edge TLS, database CA, orphans", () => {
     });
 
     it("rejects an admin URL with credentials in it, without repeating them", () => {
-        const msg = gatewayErrors({ ...DEV_GATEWAY, admin: { url: "https://admin:hunter2@kong-admin.example:8444/" } });
+        const msg = gatewayErrors({ ...DEV_GATEWAY, admin: { url: "https://admin:hunter2@admin.kong.example:8444/" } });
         expect(msg).toContain("service-integration:gateway.admin.url: carries credentials in the URL");
-        expect(msg).toContain("https://[credentials]@kong-admin.example:8444/");
+        expect(msg).toContain("https://[credentials]@admin.kong.example:8444/");
         expect(msg).toContain("pulumi config set --secret service-integration:kongAdminToken");
         expect(msg).not.toContain("hunter2");
-        expect(gatewayErrors({ ...DEV_GATEWAY, admin: { url: "https://token@kong-admin.example:8444" } })).toContain("carries credentials");
+        expect(gatewayErrors({ ...DEV_GATEWAY, admin: { url: "https://token@admin.kong.example:8444" } })).toContain("carries credentials");
     });
 
     it("reads the edge: a TLS Secret with its SNIs, and https-only routes", () => {

@@ -37,7 +37,7 @@ export function gatewayErrors(raw: unknown, catalog: Catalog = defaultCatalog())
 export const DEV_GATEWAY = {
     replicas: 2,
     proxy: { serviceType: "ClusterIP" },
-    admin: { url: "http://127.0.0.1:8001", allowedNamespaces: ["kong"] },
+    admin: { url: "http://127.0.0.1:8001" },
     jwtRequired: false,
     database: { mode: "in-cluster", storage: "10Gi" },
 };
@@ -47,7 +47,7 @@ export const PROD_GATEWAY = {
     replicas: 3,
     resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "2", memory: "2Gi" } },
     proxy: { serviceType: "LoadBalancer", annotations: { "service.beta.kubernetes.io/aws-load-balancer-type": "nlb" } },
-    admin: { url: "http://127.0.0.1:8001", allowedNamespaces: ["kong", "monitoring"], token: true },
+    admin: { url: "http://127.0.0.1:8001", token: true },
     jwtRequired: true,
     consumers: [
         { name: "portal-frontend", jwt: [{ key: "portal-frontend-issuer", algorithm: "HS256" }] },

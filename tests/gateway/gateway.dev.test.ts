@@ -46,7 +46,9 @@ describe("gateway on dev (in-cluster database)", () => {
         expect(up.dependsOn).toContain(`${T.job}/kong-migrations`);
         expect(one(r, T.deployment, "kong").dependsOn).toEqual(expect.arrayContaining([`${T.job}/kong-migrations`, `${T.job}/kong-migrations-up-3-9-3`]));
         expect(one(r, T.job, "kong-migrations-finish-3-9-3").dependsOn).toContain(`${T.deployment}/kong`);
-        expect(one(r, T.kongConfiguration, "kong").dependsOn).toEqual(expect.arrayContaining([`${T.deployment}/kong`, `${T.job}/kong-migrations-finish-3-9-3`, `${T.service}/kong-admin`]));
+        expect(one(r, T.kongConfiguration, "kong").dependsOn).toEqual(expect.arrayContaining([`${T.deployment}/kong`, `${T.job}/kong-migrations-finish-3-9-3`]));
+        // No Service: the entities reach Kong through a port-forward to a ready pod, not through any Service.
+        expect(one(r, T.kongConfiguration, "kong").dependsOn.filter((d) => d.startsWith(`${T.service}/`))).toEqual([]);
     });
 
     it("runs migrations with the sidecar off, the right commands, and the DB settings from the Secret", () => {
@@ -89,32 +91,30 @@ describe("gateway on dev (in-cluster database)", () => {
         expect(one(r, T.serviceAccount, "kong").inputs.automountServiceAccountToken).toBe(false);
     });
 
-    it("exposes kong-proxy 80/443 → 8000/8443 and kong-admin 8001 as ClusterIP", () => {
+    it("exposes kong-proxy 80/443 → 8000/8443 as ClusterIP, and the Admin API on no Service or container port", () => {
         const proxy = one(r, T.service, "kong-proxy").inputs.spec as { type: string; ports: { port: number; targetPort: string }[] };
         expect(proxy.type).toBe("ClusterIP");
         expect(proxy.ports.map((p) => [p.port, p.targetPort])).toEqual([
             [80, "proxy"],
             [443, "proxy-tls"],
         ]);
-        expect(kongContainer().ports).toEqual(expect.arrayContaining([{ name: "proxy", containerPort: 8000 }, { name: "proxy-tls", containerPort: 8443 }]));
-        const admin = one(r, T.service, "kong-admin").inputs.spec as { type: string; ports: { port: number }[] };
-        expect(admin.type).toBe("ClusterIP");
-        expect(admin.ports.map((p) => p.port)).toEqual([8001]);
+        expect(kongContainer().ports).toEqual([{ name: "proxy", containerPort: 8000 }, { name: "proxy-tls", containerPort: 8443 }, { name: "status", containerPort: 8100 }]);
+        expect(envOf(kongContainer(), "KONG_ADMIN_LISTEN")?.value).toBe("127.0.0.1:8001");
+        const services = all(r, T.service).map((s) => ({ name: s.name, ports: (s.inputs.spec as { ports: { port: number; targetPort?: number | string }[] }).ports }));
+        expect(services.filter((s) => s.ports.some((p) => p.port === 8001 || p.targetPort === 8001 || p.targetPort === "admin")).map((s) => s.name)).toEqual([]);
+        expect(services.map((s) => s.name)).not.toContain("kong-admin");
         expect(one(r, T.pdb, "kong").inputs.spec).toMatchObject({ maxUnavailable: 1, selector: { matchLabels: { app: "kong" } } });
     });
 
-    it("limits the Admin API to the allowed namespaces at L3 and L7, Istio policies after the CRDs", () => {
-        const np = one(r, T.networkPolicy, "kong-admin").inputs.spec as { ingress: { from: { namespaceSelector: { matchExpressions: { values: string[] }[] } }[]; ports: { port: number }[] }[] };
-        expect(np.ingress[0].ports).toEqual([{ protocol: "TCP", port: 8001 }]);
-        expect(np.ingress[0].from[0].namespaceSelector.matchExpressions[0].values).toEqual(["kong"]);
-        const deny = one(r, T.custom("security.istio.io/v1", "AuthorizationPolicy"), "kong-admin-deny");
-        expect(deny.inputs.spec).toEqual({
-            selector: { matchLabels: { app: "kong" } },
-            action: "DENY",
-            rules: [{ from: [{ source: { notNamespaces: ["kong"] } }], to: [{ operation: { ports: ["8001"] } }] }],
-        });
-        expect(deny.dependsOn).toContain(CRDS);
-        expect(one(r, T.custom("security.istio.io/v1", "AuthorizationPolicy"), "kong-admin-allow").dependsOn).toContain(CRDS);
+    it("opens only the status port to the scraper, and no policy names the Admin API port; Istio policies after the CRDs", () => {
+        const np = one(r, T.networkPolicy, "kong-status").inputs.spec as { ingress: { ports: { port: number }[] }[] };
+        expect(np.ingress.map((rule) => rule.ports)).toEqual([[{ protocol: "TCP", port: 8100 }]]);
+        const metrics = one(r, T.custom("security.istio.io/v1", "AuthorizationPolicy"), "kong-metrics");
+        expect(metrics.inputs.spec).toMatchObject({ selector: { matchLabels: { app: "kong" } }, action: "ALLOW", rules: [{ to: [{ operation: { methods: ["GET"], ports: ["8100"], paths: ["/metrics"] } }] }] });
+        expect(metrics.dependsOn).toContain(CRDS);
+        const policies = [...all(r, T.networkPolicy), ...all(r, T.custom("security.istio.io/v1", "AuthorizationPolicy"))];
+        expect(policies.filter((p) => /\b8001\b/.test(JSON.stringify(p.inputs.spec))).map((p) => p.name)).toEqual([]);
+        expect(policies.map((p) => p.name).filter((n) => n.startsWith("kong-admin"))).toEqual([]);
     });
 
     it("declares the catalog's Kong entities through the Kong provider, tagged for this stack", () => {

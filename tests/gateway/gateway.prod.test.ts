@@ -64,18 +64,19 @@ describe("gateway on prod (external database)", () => {
         expect(se.dependsOn).toContain(CRDS);
     });
 
-    it("scales Kong and exposes the proxy on a LoadBalancer, the Admin API still ClusterIP only", () => {
+    it("scales Kong and exposes the proxy on a LoadBalancer, the Admin API on no Service", () => {
         expect((one(r, T.deployment, "kong").inputs.spec as { replicas: number }).replicas).toBe(3);
         const proxy = one(r, T.service, "kong-proxy");
         expect(proxy.inputs.spec).toMatchObject({ type: "LoadBalancer", externalTrafficPolicy: "Local" });
         expect((proxy.inputs.metadata as { annotations: Record<string, string> }).annotations).toEqual({ "service.beta.kubernetes.io/aws-load-balancer-type": "nlb" });
-        expect((one(r, T.service, "kong-admin").inputs.spec as { type: string }).type).toBe("ClusterIP");
+        expect(all(r, T.service).map((s) => s.name)).not.toContain("kong-admin");
         expect(podTemplate(one(r, T.deployment, "kong")).spec.containers[0].resources).toEqual({ requests: { cpu: "500m", memory: "1Gi", "ephemeral-storage": "128Mi" }, limits: { cpu: "2", memory: "2Gi", "ephemeral-storage": "1Gi" } });
     });
 
-    it("lets the allowed namespaces (and only them) reach the Admin API", () => {
-        const deny = one(r, T.custom("security.istio.io/v1", "AuthorizationPolicy"), "kong-admin-deny").inputs.spec as { rules: { from: { source: { notNamespaces: string[] } }[] }[] };
-        expect(deny.rules[0].from[0].source.notNamespaces).toEqual(["kong", "monitoring"]);
+    it("names the Admin API port in no NetworkPolicy or AuthorizationPolicy (it listens on the pod's loopback only)", () => {
+        const policies = [...all(r, T.networkPolicy), ...all(r, T.custom("security.istio.io/v1", "AuthorizationPolicy"))];
+        expect(policies.length).toBeGreaterThan(0);
+        expect(policies.filter((p) => /\b8001\b/.test(JSON.stringify(p.inputs.spec))).map((p) => p.name)).toEqual([]);
     });
 
     it("requires JWT on every route and declares consumers with their credentials", () => {

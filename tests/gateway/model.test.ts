@@ -7,7 +7,7 @@ describe("gateway model", () => {
         const m = gatewayModel(DEV_GATEWAY);
         expect(m.image).toBe(DEFAULT_KONG_IMAGE);
         expect(m.replicas).toBe(2);
-        expect(m.admin).toMatchObject({ serviceType: "ClusterIP", url: "http://127.0.0.1:8001", token: false, manageEntities: true, allowedNamespaces: ["kong"] });
+        expect(m.admin).toEqual({ url: "http://127.0.0.1:8001", token: false, clientCertificate: false, caCertificate: undefined, manageEntities: true, retryAttempts: 6, pruneOrphans: false });
         expect(m.database).toEqual({ mode: "in-cluster", passwordSource: "generated", image: DEFAULT_POSTGRES_IMAGE, storage: "10Gi", storageClass: undefined, resources: expect.any(Object) });
         expect(m.resources).toEqual({ requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } });
     });
@@ -29,13 +29,16 @@ describe("gateway model", () => {
         expect(GATEWAY_SECRET_KEY_PATTERN.test("gateway")).toBe(false);
     });
 
-    it("never lets the Admin API Service be anything but ClusterIP", () => {
-        const msg = gatewayErrors({ ...DEV_GATEWAY, admin: { serviceType: "LoadBalancer" } });
-        expect(msg).toContain("service-integration:gateway.admin.serviceType: would expose Kong's Admin API");
+    it("names the removed Admin API network keys, why they went and the fix (not a generic unknown key)", () => {
+        const msg = gatewayErrors({ ...DEV_GATEWAY, admin: { serviceType: "LoadBalancer", allowedNamespaces: ["kong"] } });
+        expect(msg).toContain("service-integration:gateway.admin.serviceType: was removed: the Admin API listens on the pod's loopback only");
         expect(msg).toContain('(found "LoadBalancer")');
-        expect(msg).toContain('Fix: remove it or set "ClusterIP"');
-        expect(gatewayErrors({ ...DEV_GATEWAY, admin: { serviceType: "NodePort" } })).toContain("admin.serviceType");
-        expect(gatewayErrors({ ...DEV_GATEWAY, admin: { serviceType: "ClusterIP" } })).toBe("");
+        expect(msg).toContain("service-integration:gateway.admin.allowedNamespaces: was removed: the Admin API listens on the pod's loopback only");
+        expect(msg).toContain("grant pods/portforward (get, create) in the kong namespace");
+        expect(msg).not.toContain("is not a known key");
+        // ClusterIP, the only value it ever had, is refused too: the Service it typed is gone.
+        expect(gatewayErrors({ ...DEV_GATEWAY, admin: { serviceType: "ClusterIP" } })).toContain("admin.serviceType: was removed");
+        expect(gatewayErrors({ ...DEV_GATEWAY, admin: {} })).toBe("");
     });
 
     it("rejects unknown plugin names, with a suggestion", () => {
@@ -108,8 +111,7 @@ describe("gateway model", () => {
         expect(gatewayErrors({ ...DEV_GATEWAY, jwtRequired: true })).toContain("jwtRequired: is on but no consumer has a JWT credential");
     });
 
-    it("checks admin namespaces against the catalog, resources, and typos", () => {
-        expect(gatewayErrors({ ...DEV_GATEWAY, admin: { allowedNamespaces: ["ci"] } })).toContain('admin.allowedNamespaces: is not a namespace of the catalog (found "ci")');
+    it("checks resources, replicas, the admin URL and typos", () => {
         expect(gatewayErrors({ ...DEV_GATEWAY, resources: { requests: { cpu: "2" }, limits: { cpu: "1" } } })).toContain("resources.requests.cpu: is more than the limit 1");
         expect(gatewayErrors({ ...DEV_GATEWAY, replicas: 0 })).toContain("replicas: must be a whole number from 1 to 50");
         expect(gatewayErrors({ ...DEV_GATEWAY, replicaz: 2 })).toContain("service-integration:gateway.replicaz: is not a known key");

@@ -59,12 +59,13 @@ describe("Kong's pods and the mesh", () => {
     });
 
     it("let Prometheus (kube-prometheus-stack's real pods and identity) scrape the status port", () => {
-        const np = stacks.prod.find((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy" && r.name === "kong-admin")!;
+        const np = stacks.prod.find((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy" && r.name === "kong-status")!;
         const rules = (np.inputs.spec as { ingress: { from: unknown[]; ports: { port: number }[] }[] }).ingress;
-        expect(rules.find((x) => x.ports[0].port === 8100)!.from).toEqual([
+        expect(rules.map((x) => x.ports[0].port)).toEqual([8100]);
+        expect(rules[0].from).toEqual([
             { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus", "operator.prometheus.io/name": "kube-prometheus-stack-prometheus" } } },
         ]);
-        const allow = stacks.prod.find((r) => r.inputs.kind === "AuthorizationPolicy" && (r.inputs.metadata as { name: string }).name === "kong-admin-allow")!;
+        const allow = stacks.prod.find((r) => r.inputs.kind === "AuthorizationPolicy" && (r.inputs.metadata as { name: string }).name === "kong-metrics")!;
         expect(JSON.stringify(allow.inputs.spec)).toContain("cluster.local/ns/monitoring/sa/kube-prometheus-stack-prometheus");
     });
 
