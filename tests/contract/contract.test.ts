@@ -99,6 +99,24 @@ describe.skipIf(bin === undefined)("connectivity contract", () => {
         expect(problemOf(run("dev", np), "portal-services → transformation-service:8080")).toBeUndefined();
     });
 
+    it("the Admin API port is reachable from nowhere on the pod network, Kong's own namespace included", () => {
+        for (const stack of ["dev", "prod"]) {
+            const admin = run(stack).filter((r) => r.flow.port === 8001 && r.flow.to.name === "kong-proxy");
+            expect(admin.filter((r) => r.flow.expect !== "deny").map((r) => r.flow.id), stack).toEqual([]);
+            expect(admin.map((r) => r.flow.from.name), stack).toEqual(expect.arrayContaining(["stranger@kong", "kong-migrations", "stranger@default", "prometheus", "edge"]));
+            expect(broken(admin), stack).toEqual([]);
+        }
+    });
+
+    it("the Admin API port opened again by a NetworkPolicy rule (like the old kong-admin one, to every caller): the forbidden flow is reported", () => {
+        const opened = withBroken(stacks.dev.manifests, "NetworkPolicy", "kong", "kong-status", (m) => {
+            (m.spec as { ingress: unknown[] }).ingress.push({ ports: [{ protocol: "TCP", port: 8001 }] });
+            return m;
+        });
+        expect(problemOf(run("dev", opened), "stranger@default → kong-proxy:8001")).toBe("forbidden flow allowed at L3 by kong/kong-status, and L7 cannot stop it (the sender has no sidecar)");
+        expect(problemOf(run("dev"), "stranger@default → kong-proxy:8001")).toBeUndefined();
+    });
+
     it("a PeerAuthentication without the plaintext exception: STRICT prod refuses Kiali's plaintext", () => {
         const results = run("prod", withBroken(stacks.prod.manifests, "PeerAuthentication", "monitoring", "prometheus-plaintext-ports", () => undefined));
         expect(problemOf(results, "kiali → prometheus:9090")).toBe("required flow blocked at L7 by monitoring/default (STRICT refuses plaintext)");
