@@ -18,7 +18,7 @@ import * as path from "node:path";
 import { expect, it } from "vitest";
 import { ControlPlane, kubectl, kubectlOk, startControlPlane, stopControlPlane } from "../cluster/control-plane";
 import type { VerifyContext } from "../../verify/context";
-import { getEndpoint } from "../../verify/endpoint";
+import { getKongAdmin } from "../../verify/endpoint";
 import { CannotRun } from "../../verify/result";
 import { kongAccessPreflight } from "../../preflight/kong";
 import { writeKongPortForward } from "./kong-behind-kwok";
@@ -115,9 +115,9 @@ kongScenario(
             fs.rmSync(`${stateDir}.lock`, { force: true });
         },
         after(s) {
-            // What verify's kong-status check does with the stack's in-cluster admin URL (gateway.adminUrl).
+            // What verify's kong-status check does when neither --kong-admin-url nor a direct gateway.adminUrl is set.
             const verifyGet = () =>
-                getEndpoint({ endpoints: { kubeconfig: controlPlane().restrictedKubeconfig, kubeContext: CONTEXT }, timeoutMs: 20_000 } as unknown as VerifyContext, "http://kong-admin.kong.svc.cluster.local:8001/services", {
+                getKongAdmin({ endpoints: { kubeconfig: controlPlane().restrictedKubeconfig, kubeContext: CONTEXT }, timeoutMs: 20_000 } as unknown as VerifyContext, undefined, "/services", {
                     what: "the Kong Admin API",
                     action: "see README",
                 });

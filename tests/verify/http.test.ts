@@ -40,7 +40,7 @@ describe("verify HTTP client", () => {
 describe("in-cluster endpoint URLs", () => {
     it("recognises Service DNS names and keeps port, scheme and path", async () => {
         const { inClusterService } = await import("../../verify/endpoint");
-        expect(inClusterService("http://kong-admin.kong.svc.cluster.local:8001/status")).toEqual({ service: "kong-admin", namespace: "kong", port: 8001, https: false, pathAndQuery: "/status" });
+        expect(inClusterService("http://kong-status.kong.svc.cluster.local:8100/status")).toEqual({ service: "kong-status", namespace: "kong", port: 8100, https: false, pathAndQuery: "/status" });
         expect(inClusterService("https://prometheus.monitoring.svc/api/v1/query?query=up")).toEqual({ service: "prometheus", namespace: "monitoring", port: 443, https: true, pathAndQuery: "/api/v1/query?query=up" });
         expect(inClusterService("http://127.0.0.1:8001")).toBeUndefined();
         expect(inClusterService("https://grafana.254carbon.com")).toBeUndefined();

@@ -2,7 +2,40 @@ import { afterEach, describe, expect, it } from "vitest";
 import { kongRouteCheck, kongStatusCheck } from "../../verify/checks";
 import { runCheck } from "../../verify/runner";
 import { kongReplicasCheck } from "../../verify/checks/kong";
-import { FakeServer, context, deadUrl, kongOwn, kongProxied, kongStatus, kubeStatus, routes, startServer } from "./support";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { VerifyContext } from "../../verify/context";
+import { FakeServer, context as baseContext, deadUrl, kongOwn, kongProxied, kongStatus, kubeStatus, routes, startServer } from "./support";
+
+/**
+ * Without an Admin API URL verify port-forwards with the kubeconfig; tests never fall back to the machine's own
+ * (~/.kube/config): a context names one, by default one that does not exist.
+ */
+const context = (outputs: Record<string, unknown>, overrides: Parameters<typeof baseContext>[1] = {}): VerifyContext => baseContext(outputs, { kubeconfig: "/nonexistent/kubeconfig", ...overrides });
+
+const tmpDirs: string[] = [];
+afterEach(() => {
+    for (const d of tmpDirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+/** A kubeconfig file for a stand-in API server at `server`. */
+function kubeconfigFile(server: string): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "verify-kong-"));
+    tmpDirs.push(dir);
+    const file = path.join(dir, "kubeconfig");
+    fs.writeFileSync(file, ["apiVersion: v1", "kind: Config", `clusters: [{name: c, cluster: {server: "${server}", insecure-skip-tls-verify: true}}]`, "users: [{name: u, user: {token: t0ken}}]", "contexts: [{name: ctx, context: {cluster: c, user: u}}]", "current-context: ctx"].join("\n"));
+    return file;
+}
+
+/** SelfSubjectAccessReview answers (authorization.k8s.io/v1): the tunnel asks list pods, then create and get pods/portforward. */
+function accessReviews(answers: readonly boolean[]): () => { status: number; body: unknown } {
+    let i = 0;
+    return () => {
+        const allowed = answers[Math.min(i++, answers.length - 1)];
+        return { status: 201, body: { apiVersion: "authorization.k8s.io/v1", kind: "SelfSubjectAccessReview", spec: {}, status: { allowed, ...(allowed ? {} : { reason: "no RBAC rule allows it" }) } } };
+    };
+}
 
 const servers: FakeServer[] = [];
 afterEach(async () => {
@@ -19,7 +52,6 @@ function gateway(extra: Record<string, unknown> = {}): Record<string, unknown> {
     return {
         namespace: "kong",
         proxyServiceName: "kong-proxy",
-        adminServiceName: "kong-admin",
         jwtRequired: true,
         routes: [
             { name: "portal-api", service: "portal-services", paths: ["/api/portal"], methods: ["GET", "POST", "PUT", "DELETE"], hosts: [], jwt: true },
@@ -51,13 +83,23 @@ describe("kong-status check", () => {
         expect(r.detail).toContain("cannot reach its PostgreSQL datastore");
     });
 
-    it("reports ERROR when the Admin API is unreachable or not configured", async () => {
+    it("reports ERROR when the Admin API is unreachable", async () => {
         const dead = await runCheck(kongStatusCheck, context({ gateway: gateway({ adminUrl: await deadUrl() }) }));
         expect(dead.status).toBe("ERROR");
-        expect(dead.action).toContain("port-forward svc/kong-admin 8001");
+        expect(dead.action).toContain("grant pods/portforward (get, create) and pods (get, list) in kong");
+    });
+
+    it("without an Admin API URL, port-forwards to a Kong pod as the provider does, naming a missing pods/portforward", async () => {
+        const api = await serve(routes({ "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews": accessReviews([true, false]) }));
+        const r = await runCheck(kongStatusCheck, context({ gateway: gateway() }, { kubeconfig: kubeconfigFile(api.url), kubeContext: "ctx" }));
+        expect(r.status).toBe("ERROR");
+        expect(r.detail).toContain("may not create pods/portforward in namespace kong");
+        expect(r.action).toContain("grant the verifying identity get and create on pods/portforward");
+        // Asked of the API server through the tunnel's access reviews, never through a Service of the Admin API.
+        expect(api.requests.map((q) => `${q.method} ${q.url.split("?")[0]}`)).toEqual(["POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews", "POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews"]);
         const none = await runCheck(kongStatusCheck, context({ gateway: gateway() }));
         expect(none.status).toBe("ERROR");
-        expect(none.detail).toContain("no Kong Admin API URL");
+        expect(none.detail).toContain("the port-forward to kong/app=kong:8001 failed");
     });
 
     it("reports ERROR when the URL is the proxy, not the Admin API", async () => {
@@ -127,7 +169,6 @@ describe("kong-route check", () => {
         const programOutputs = {
             namespace: "kong",
             proxyUrl: "http://kong-proxy.kong.svc.cluster.local:80",
-            adminUrl: "http://kong-admin.kong.svc.cluster.local:8001",
             jwtRequired: true,
             routes: { "portal-services.portal-api": ["/api/portal"], "lineage-service.lineage-graph": ["~/api/lineage/v[0-9]+/graph"] },
             jwtSecrets: "[secret]",
@@ -139,13 +180,13 @@ describe("kong-route check", () => {
         expect(r.detail).toBe("route portal-services.portal-api (GET /api/portal, JWT required): 401 without a token from Kong 3.9.3 itself");
         expect(api.requests.map((q) => q.url)).toEqual(["/api/v1/namespaces/kong/services/kong-proxy:80/proxy/api/portal"]);
 
-        // The Admin API through the same proxy meets the mesh's DENY policy: could not run, with the port-forward.
-        const denied = await serve(routes({ "/api/v1/namespaces/kong/services/kong-admin:8001/proxy/status": { status: 403, text: "RBAC: access denied" } }));
-        const status = await runCheck(kongStatusCheck, context({ gateway: programOutputs }, { kubeApi: denied.url }));
-        expect(status.status).toBe("ERROR");
-        expect(status.action).toContain("kubectl -n kong port-forward svc/kong-admin 8001");
-        const allowed = await serve(routes({ "/api/v1/namespaces/kong/services/kong-admin:8001/proxy/status": { body: kongStatus(true) } }));
-        expect((await runCheck(kongStatusCheck, context({ gateway: programOutputs }, { kubeApi: allowed.url }))).status).toBe("PASS");
+    });
+
+    it("without an Admin API URL, notes a proxied route's upstream as unconfirmed when the port-forward cannot open", async () => {
+        const proxy = await serve(routes({ "/api/portal": UNAUTHORIZED, "/api/portal-health": HEALTHY }));
+        const r = await runCheck(kongRouteCheck, context({ gateway: gateway({ proxyUrl: proxy.url }) }));
+        expect(r.status).toBe("PASS");
+        expect(r.items.join("\n")).toContain("portal-health: the route's upstream was not confirmed (the Kong Admin API: the port-forward to kong/app=kong:8001 failed");
     });
 
     it("reports ERROR when kong-proxy is unreachable", async () => {

@@ -16,7 +16,7 @@ describe("stack outputs reader", () => {
         });
         expect(o.problems).toEqual({});
         expect(o.mesh?.namespaceMtls.kong).toBe("STRICT");
-        expect(o.gateway).toMatchObject({ namespace: "kong", proxyServiceName: "kong-proxy", adminServiceName: "kong-admin", jwtRequired: true });
+        expect(o.gateway).toMatchObject({ namespace: "kong", proxyServiceName: "kong-proxy", adminUrl: "http://127.0.0.1:8001", jwtRequired: true });
         expect(o.events?.topicPrefix).toBe("");
         expect(o.observability).toEqual({ grafanaUrl: "https://grafana.254carbon.com", folderUid: "si-prod", prometheusUrl: undefined, dashboards: [{ title: "Service Mesh Overview", uid: "si-prod-mesh" }] });
     });
@@ -26,7 +26,6 @@ describe("stack outputs reader", () => {
             gateway: {
                 namespace: "kong",
                 proxyUrl: "http://kong-proxy.kong.svc.cluster.local:80",
-                adminUrl: "http://kong-admin.kong.svc.cluster.local:8001",
                 jwtRequired: false,
                 routes: { "portal-services.portal-api": ["/api/portal"] },
                 jwtSecrets: "[secret]",
@@ -35,6 +34,8 @@ describe("stack outputs reader", () => {
         });
         expect(o.problems).toEqual({});
         expect(o.gateway?.routes).toEqual([{ name: "portal-services.portal-api", paths: ["/api/portal"], methods: [], hosts: [] }]);
+        // No Admin API URL unless the stack sets a direct one: verify then port-forwards, as the provider does.
+        expect(o.gateway?.adminUrl).toBeUndefined();
         expect(o.observability?.dashboards).toEqual([{ title: "Service Mesh Overview", uid: "si-dev-mesh" }]);
         expect(parseOutputs({ gateway: { routes: { a: "x" } } }).problems.gateway).toEqual(['gateway.routes must be a mapping of names to lists of strings (found {"a":"x"})']);
     });
