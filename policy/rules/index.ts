@@ -2,7 +2,7 @@ import { Policies } from "@pulumi/policy";
 import { noAllowAllAuthorization } from "./authorization";
 import { containerBaseline } from "./containers";
 import { prodKafkaTopicDurability } from "./kafka";
-import { kongAdminNotPublic } from "./kong-admin";
+import { kongAdminNoService } from "./kong-admin";
 import { prodMeshWideMtlsStrict, prodMtlsStrict } from "./mtls";
 import { noSecretsInHelmValues, noSecretsInStackOutputs } from "./secrets";
 
@@ -13,11 +13,11 @@ export const policies: Policies = [
     prodMtlsStrict,
     prodMeshWideMtlsStrict,
     noAllowAllAuthorization,
-    kongAdminNotPublic,
+    kongAdminNoService,
     containerBaseline,
     prodKafkaTopicDurability,
     noSecretsInHelmValues,
     noSecretsInStackOutputs,
 ];
 
-export { noAllowAllAuthorization, containerBaseline, prodKafkaTopicDurability, kongAdminNotPublic, prodMeshWideMtlsStrict, prodMtlsStrict, noSecretsInHelmValues, noSecretsInStackOutputs };
+export { noAllowAllAuthorization, containerBaseline, prodKafkaTopicDurability, kongAdminNoService, prodMeshWideMtlsStrict, prodMtlsStrict, noSecretsInHelmValues, noSecretsInStackOutputs };

@@ -1,23 +1,21 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { asArray, asString, at, describeObject, known } from "./values";
+import { asArray, at, describeObject, known } from "./values";
 
 /**
- * The Kong Admin API Service is never reachable from outside the cluster (all environments): not LoadBalancer, not
- * NodePort, no externalIPs. Reach it through the mesh (AuthorizationPolicy on port 8001) or `kubectl port-forward`.
- * And no other Service exposes the Admin port at all, of any type: a second Service with port or targetPort 8001
- * (or the container port's name, `admin`), e.g. kong-proxy mapping 8001, would bypass every rule on kong-admin.
+ * No Service of the plan targets Kong's Admin API port (all environments), whatever its type or name. The Admin API
+ * listens on the Kong pods' loopback only (KONG_ADMIN_LISTEN=127.0.0.1:8001) and is reached through a port-forward
+ * over the Kubernetes API, so who may configure Kong is who holds pods/portforward in Kong's namespace. A Service
+ * with port, targetPort or nodePort 8001, or targetPort naming the container port `admin` (e.g. the old kong-admin,
+ * or kong-proxy mapping 8001), would be a second way in that bypasses that permission, or dead weight answering nothing.
  */
 
 export const SERVICE_TYPE = "kubernetes:core/v1:Service";
-export const DEFAULT_ADMIN_SERVICES: readonly string[] = ["kong-admin"];
-const PUBLIC_TYPES: readonly string[] = ["LoadBalancer", "NodePort"];
 
-/** Kong's Admin API listener (KONG_ADMIN_LISTEN, port 8001 in Kong's defaults) and its container port's name. */
+/** Kong's Admin API listener (KONG_ADMIN_LISTEN, port 8001 in Kong's defaults) and the container port name it once had. */
 export const DEFAULT_ADMIN_PORT = 8001;
 export const DEFAULT_ADMIN_PORT_NAMES: readonly string[] = ["admin"];
 
 interface KongAdminConfig {
-    readonly services?: string[];
     readonly adminPort?: number;
     readonly adminPortNames?: string[];
 }
@@ -44,20 +42,15 @@ function adminExposures(ports: unknown[], adminPort: number, adminNames: readonl
     return found;
 }
 
-export const kongAdminNotPublic: ResourceValidationPolicy = {
-    name: "kong-admin-not-public",
-    description: "The Kong Admin API Service (kong-admin) is never LoadBalancer or NodePort and has no externalIPs, and no other Service exposes the Admin port (8001 or the container port named admin).",
+export const kongAdminNoService: ResourceValidationPolicy = {
+    name: "kong-admin-no-service",
+    description:
+        "No Service targets Kong's Admin API port (port, targetPort or nodePort 8001, or targetPort admin): the Admin API listens on the pods' loopback only and is reached through a port-forward (pods/portforward).",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
-            services: {
-                type: "array",
-                items: { type: "string" },
-                default: [...DEFAULT_ADMIN_SERVICES],
-                description: "Names (metadata.name) of the Services that expose the Kong Admin API.",
-            },
             adminPort: { type: "number", default: DEFAULT_ADMIN_PORT, description: "Port of Kong's Admin API listener." },
-            adminPortNames: { type: "array", items: { type: "string" }, default: [...DEFAULT_ADMIN_PORT_NAMES], description: "Names of the Kong container port of the Admin API." },
+            adminPortNames: { type: "array", items: { type: "string" }, default: [...DEFAULT_ADMIN_PORT_NAMES], description: "Names a Kong container port of the Admin API may have." },
         },
     },
     validateResource: (args, reportViolation) => {
@@ -65,23 +58,12 @@ export const kongAdminNotPublic: ResourceValidationPolicy = {
             return;
         }
         const config = args.getConfig<KongAdminConfig>();
-        const names = config.services ?? DEFAULT_ADMIN_SERVICES;
-        // metadata.name may be computed; the logical name is the fallback (the program uses the same for both).
-        const name = known(() => asString(at(args.props, "metadata", "name")), undefined) ?? args.name;
-        const id = describeObject("Service", args.props, args.name);
-        if (!names.includes(name)) {
-            const exposures = adminExposures(asArray(known(() => at(args.props, "spec", "ports"), [])), config.adminPort ?? DEFAULT_ADMIN_PORT, config.adminPortNames ?? DEFAULT_ADMIN_PORT_NAMES);
-            if (exposures.length > 0) {
-                reportViolation(`${id}: ${exposures.join(", ")} exposes the Kong Admin API port; only ${names.join(", ")} may, as ClusterIP. Remove the port from this Service.`);
-            }
-            return;
-        }
-        const type = asString(at(args.props, "spec", "type")) ?? "ClusterIP";
-        if (PUBLIC_TYPES.includes(type)) {
-            reportViolation(`${id}: spec.type is ${type}; the Kong Admin API must stay ClusterIP (never LoadBalancer or NodePort).`);
-        }
-        if (asArray(at(args.props, "spec", "externalIPs")).length > 0) {
-            reportViolation(`${id}: spec.externalIPs is set; the Kong Admin API must not be reachable from outside the cluster.`);
+        const exposures = adminExposures(asArray(known(() => at(args.props, "spec", "ports"), [])), config.adminPort ?? DEFAULT_ADMIN_PORT, config.adminPortNames ?? DEFAULT_ADMIN_PORT_NAMES);
+        if (exposures.length > 0) {
+            const id = describeObject("Service", args.props, args.name);
+            reportViolation(
+                `${id}: ${exposures.join(", ")} targets the Kong Admin API port, which listens on the pods' loopback only. Remove the port (or the Service); reach the Admin API through a port-forward (pods/portforward in Kong's namespace).`,
+            );
         }
     },
 };

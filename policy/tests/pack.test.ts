@@ -7,7 +7,7 @@ const NAMES = [
     "prod-mtls-strict",
     "prod-mesh-wide-mtls-strict",
     "no-allow-all-authorization",
-    "kong-admin-not-public",
+    "kong-admin-no-service",
     "container-baseline",
     "prod-kafka-topic-durability",
     "no-secrets-in-helm-values",

@@ -11,8 +11,8 @@ import { clone, isStackPolicy, ResourceInput, runResourcePolicy, runStackPolicy 
 /**
  * The real program's declared state (the offline plan, `npm run plan -- <stack>` in the repository root) through
  * every policy with the shipped config files: the real objects pass, deliberately broken copies of them fail with
- * the expected message. Cases for kinds the plan does not declare yet (workloads, kong-admin, Kafka topics arrive
- * when platform.ts wires the gateway and events components) are skipped, by name, until it does.
+ * the expected message. Cases for kinds the plan does not declare yet (workloads, Kafka topics arrive when
+ * platform.ts wires the gateway and events components) are skipped, by name, until it does.
  */
 
 const resourcePolicies = policies.filter((p): p is ResourceValidationPolicy => !isStackPolicy(p));
@@ -88,7 +88,6 @@ function withProps(r: ResourceInput, edit: (props: Record<string, unknown>) => v
 
 const prod = loadPlan("prod");
 const workloads = byType(prod, Object.keys(POD_SPEC_PATHS));
-const adminServices = prod.resources.filter((r) => r.type === "kubernetes:core/v1:Service" && (r.props.metadata as { name?: string } | undefined)?.name === "kong-admin");
 const topics = byType(prod, [TOPIC_TYPE]);
 
 describe("the real prod plan (out/plan/prod) under policy/prod.json", () => {
@@ -195,23 +194,20 @@ describe("the real prod plan (out/plan/prod) under policy/prod.json", () => {
         expect(findings).toEqual([{ policy: "container-baseline", message: expect.stringContaining("has no resources.limits.cpu, resources.limits.memory") }]);
     });
 
-    it.skipIf(adminServices.length === 0)("fails kong-admin-not-public when the real kong-admin Service becomes a LoadBalancer (needs the gateway in the plan)", async () => {
-        const real = adminServices[0];
-        const broken = withProps(real, (p) => {
-            (p.spec as Record<string, unknown>).type = "LoadBalancer";
-        });
-        const { findings } = await analyze(replacing(prod, real, broken), "prod");
-        expect(findings).toEqual([{ policy: "kong-admin-not-public", message: expect.stringContaining("spec.type is LoadBalancer") }]);
+    it("declares no Service named kong-admin: the Admin API listens on Kong's loopback only", () => {
+        const services = prod.resources.filter((r) => r.type === "kubernetes:core/v1:Service").map((r) => (r.props.metadata as { name?: string } | undefined)?.name);
+        expect(services).toContain("kong-proxy");
+        expect(services).not.toContain("kong-admin");
     });
 
-    it("fails kong-admin-not-public when the real kong-proxy Service also maps the Admin port 8001", async () => {
+    it("fails kong-admin-no-service when the real kong-proxy Service also maps the Admin port 8001", async () => {
         const real = prod.resources.find((r) => r.type === "kubernetes:core/v1:Service" && (r.props.metadata as { name?: string } | undefined)?.name === "kong-proxy");
         expect(real, "the prod plan declares kong-proxy").toBeDefined();
         const broken = withProps(real as ResourceInput, (p) => {
             (p.spec as { ports: unknown[] }).ports.push({ name: "admin", port: 8001, targetPort: "admin", protocol: "TCP" });
         });
         const { findings } = await analyze(replacing(prod, real as ResourceInput, broken), "prod");
-        expect(findings).toEqual([{ policy: "kong-admin-not-public", message: expect.stringMatching(/^Service kong\/kong-proxy: spec\.ports\[\d+\]\.port 8001, spec\.ports\[\d+\]\.targetPort admin exposes the Kong Admin API port/) }]);
+        expect(findings).toEqual([{ policy: "kong-admin-no-service", message: expect.stringMatching(/^Service kong\/kong-proxy: spec\.ports\[\d+\]\.port 8001, spec\.ports\[\d+\]\.targetPort admin targets the Kong Admin API port/) }]);
     });
 
     it.skipIf(topics.length === 0)("fails prod-kafka-topic-durability when a real topic is dev-shaped (needs the events component in the plan)", async () => {
