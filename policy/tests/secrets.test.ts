@@ -117,7 +117,7 @@ describe("no-secrets-in-helm-values", () => {
 
     it("treats every value of a map of credentials as a credential, except references", async () => {
         expect(await helm({ jwtSecrets: { "portal-key": SECRET, other: SECRET } })).toHaveLength(2);
-        expect(await helm({ credentials: { existingSecret: "kong-admin", secretName: "x", tokenFile: "/var/run/token" } })).toEqual([]);
+        expect(await helm({ credentials: { existingSecret: "kong-credentials", secretName: "x", tokenFile: "/var/run/token" } })).toEqual([]);
         expect(await helm({ secrets: [{ name: "x", data: SECRET }] })).toEqual([expect.stringContaining("values.secrets[0].data")]);
     });
 

@@ -21,7 +21,7 @@ export function clusterPortForward(fakePort: number): string {
         "apiVersion: kwok.x-k8s.io/v1alpha1",
         "kind: ClusterPortForward",
         "metadata:",
-        "  name: kong-admin-to-fake-kong",
+        "  name: admin-api-to-fake-kong",
         "spec:",
         "  selector:",
         `    matchNamespaces: [${GATEWAY.namespace}]`,

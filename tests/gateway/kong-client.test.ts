@@ -114,13 +114,13 @@ describe("KongAdminClient against the fake Admin API", () => {
         for (let i = 0; i < 3; i++) {
             await client.put(`/consumers/user-${i}`, {});
         }
-        // A reverse proxy serving the Admin API under /kong-admin/ (404 for anything else).
+        // A reverse proxy serving the Admin API under /admin-api/ (404 for anything else).
         const proxy = http.createServer((req, res) => {
-            if (!req.url?.startsWith("/kong-admin/")) {
+            if (!req.url?.startsWith("/admin-api/")) {
                 res.writeHead(404).end();
                 return;
             }
-            const upstream = http.request(`${kong.url}${req.url.slice("/kong-admin".length)}`, { method: req.method, headers: req.headers }, (up) => {
+            const upstream = http.request(`${kong.url}${req.url.slice("/admin-api".length)}`, { method: req.method, headers: req.headers }, (up) => {
                 res.writeHead(up.statusCode ?? 502, up.headers);
                 up.pipe(res);
             });
@@ -128,7 +128,7 @@ describe("KongAdminClient against the fake Admin API", () => {
         });
         await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
         const port = (proxy.address() as net.AddressInfo).port;
-        const prefixed = new KongAdminClient({ adminUrl: `http://127.0.0.1:${port}/kong-admin/`, retry: FAST });
+        const prefixed = new KongAdminClient({ adminUrl: `http://127.0.0.1:${port}/admin-api/`, retry: FAST });
         const all = await prefixed.list("/consumers", { size: 1 });
         expect(all.map((c) => c.username)).toEqual(["user-0", "user-1", "user-2"]);
         proxy.closeAllConnections();

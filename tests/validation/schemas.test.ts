@@ -52,7 +52,7 @@ describe("the schema check catches broken objects", () => {
     });
 
     it("catches a misspelled field in a core object", async () => {
-        const [finding] = await validateManifest({ apiVersion: "v1", kind: "Service", metadata: { name: "kong-admin", namespace: "kong" }, spec: { type: "ClusterIP", ports: [{ port: 8001, targetPrt: 8001 }] } });
+        const [finding] = await validateManifest({ apiVersion: "v1", kind: "Service", metadata: { name: "kong-status", namespace: "kong" }, spec: { type: "ClusterIP", ports: [{ port: 8100, targetPrt: 8100 }] } });
         expect(finding.field).toBe("spec.ports.0.targetPrt");
     });
 });
