@@ -361,6 +361,19 @@ export function kafkaClients(services: readonly ServiceSpec[]): ServiceSpec[] {
  * exactly these.
  */
 export function plaintextPortsOf(service: ServiceSpec, services: readonly ServiceSpec[]): number[] {
-    const bareCaller = service.sidecar && service.callers.some((c) => services.find((s) => s.name === c)?.sidecar === false);
+    const byName = servicesByName(services);
+    const bareCaller = service.sidecar && service.callers.some((c) => byName.get(c)?.sidecar === false);
     return [...new Set([...service.plaintextPorts, ...(bareCaller ? [service.port] : [])])];
+}
+
+/** One name index per (readonly) list of services: callers are looked up for every service of the list in turn. */
+const indexes = new WeakMap<readonly ServiceSpec[], ReadonlyMap<string, ServiceSpec>>();
+
+function servicesByName(services: readonly ServiceSpec[]): ReadonlyMap<string, ServiceSpec> {
+    let index = indexes.get(services);
+    if (index === undefined) {
+        index = new Map(services.map((s) => [s.name, s]));
+        indexes.set(services, index);
+    }
+    return index;
 }
