@@ -627,19 +627,20 @@ export class EventProducer {
 
     /** Up to maxInFlightRequests requests in flight; whatever queued meanwhile goes out in the next ones. */
     private pump(): void {
+        this.dispatchQueued();
+        this.notifyIfIdle();
+    }
+
+    private dispatchQueued(): void {
         while (this.inflight.size < this.maxInFlightRequests && this.queue.length > 0) {
             const batch = this.takeBatch();
             this.inflight.add(batch);
             this.inflightEvents += batch.length;
-            void this.dispatch(batch).finally(() => {
-                for (const p of batch) {
-                    this.queuedBytes -= p.prepared.recordBytes;
-                }
-                this.inflightEvents -= batch.length;
-                this.inflight.delete(batch);
-                this.pump();
-            });
+            void this.dispatch(batch);
         }
+    }
+
+    private notifyIfIdle(): void {
         if (this.queue.length === 0 && this.inflight.size === 0) {
             const waiters = this.idleWaiters;
             this.idleWaiters = [];
@@ -673,14 +674,29 @@ export class EventProducer {
             compression: items[0].prepared.compression,
             messages: items.map((i) => i.prepared.message),
         }));
-        let acks: PartitionAck[];
+        let outcome: { readonly acks: PartitionAck[] } | { readonly error: unknown };
         try {
-            acks = await this.transport.send(request);
+            outcome = { acks: await this.transport.send(request) };
         } catch (e) {
-            this.settleFailed(batch, e);
-            return;
+            outcome = { error: e };
         }
-        this.settle(batch, acks);
+        for (const p of batch) {
+            this.queuedBytes -= p.prepared.recordBytes;
+        }
+        this.inflightEvents -= batch.length;
+        this.inflight.delete(batch);
+        // The next request goes out before this one's events are settled (a Delivery each): the broker does not wait
+        // for the bookkeeping. flush() waiters are told only after, when every promise of this request is settled.
+        this.dispatchQueued();
+        try {
+            if ("error" in outcome) {
+                this.settleFailed(batch, outcome.error);
+            } else {
+                this.settle(batch, outcome.acks);
+            }
+        } finally {
+            this.notifyIfIdle();
+        }
     }
 
     private settle(batch: readonly Pending[], acks: readonly PartitionAck[]): void {
