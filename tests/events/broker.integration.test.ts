@@ -1,5 +1,5 @@
-import { Admin, Kafka } from "kafkajs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Admin } from "kafkajs";
+import { describe, expect, it } from "vitest";
 import { EventsModel, KAFKA_TOPIC_CONFIGS, MANAGED_TOPIC_CONFIGS } from "../../model/events";
 import { EventDecoder, headerString } from "../../producer/decode";
 import { TopicKey } from "../../producer/events";
@@ -7,7 +7,7 @@ import { PlatformaticTransport } from "../../producer/platformatic";
 import { partitionForKey } from "../../producer/partition";
 import { Delivery, EventProducer, EventValidationError, HEADERS } from "../../producer/producer";
 import { SchemaSet } from "../../producer/schemas";
-import { Broker, consume, ensureBroker, kafkaClient, MAX_IN_FLIGHT, recreateTopics, runScriptAsync, stopBroker } from "./broker";
+import { Broker, consume, MAX_IN_FLIGHT, recreateTopics, runScriptAsync, useBroker } from "./broker";
 import { DEV_EVENTS, parseEvents } from "./configs";
 import { keyOf, SAMPLES } from "./samples";
 
@@ -22,7 +22,6 @@ const schemas = SchemaSet.load();
 
 let broker: Broker | undefined;
 let skipReason: string | undefined;
-let kafka: Kafka;
 let admin: Admin;
 let model: EventsModel;
 
@@ -51,27 +50,16 @@ async function recordCount(topic: string): Promise<number> {
     }
 }
 
-beforeAll(async () => {
-    const result = await ensureBroker();
-    if ("skip" in result) {
-        skipReason = result.skip;
-        console.warn(`[events integration] SKIPPED: ${skipReason}`);
-        return;
-    }
-    broker = result.broker;
-    kafka = kafkaClient(broker.bootstrap, "integration-tests-admin");
-    admin = kafka.admin();
-    await admin.connect();
-    model = parseEvents({ ...DEV_EVENTS, bootstrapServers: [broker.bootstrap] });
-    await recreateTopics(admin, model);
-}, 15 * 60_000);
-
-afterAll(async () => {
-    await admin?.disconnect();
-    if (broker) {
-        stopBroker(broker);
-    }
-}, 180_000);
+useBroker({
+    label: "events integration",
+    clientId: "integration-tests-admin",
+    skipped: (reason) => (skipReason = reason),
+    ready: async (session) => {
+        ({ broker, admin } = session);
+        model = parseEvents({ ...DEV_EVENTS, bootstrapServers: [broker.bootstrap] });
+        await recreateTopics(admin, model);
+    },
+});
 
 describe("real Kafka broker", () => {
     it("has the catalog's topics, created as the program declares them", async (ctx) => {

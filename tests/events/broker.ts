@@ -3,6 +3,7 @@ import * as net from "net";
 import * as path from "path";
 import { Consumer, MessagesStreamModes } from "@platformatic/kafka";
 import { Admin, Kafka, logLevel } from "kafkajs";
+import { afterAll, beforeAll } from "vitest";
 import { ResolvedTopic, TopicCatalog } from "../../model/events";
 
 /**
@@ -95,6 +96,64 @@ export function stopBroker(broker: Broker): void {
     if (broker.startedHere) {
         runScript(["stop"], 120_000);
     }
+}
+
+/** What a test file gets once its broker is there: the broker and a connected admin client. */
+export interface BrokerSession {
+    readonly broker: Broker;
+    readonly kafka: Kafka;
+    readonly admin: Admin;
+}
+
+export interface BrokerHooks {
+    /** Tag of the file's skip warning, e.g. "events faults". */
+    readonly label: string;
+    /** Client id of the admin connection. */
+    readonly clientId: string;
+    /** Set when the file SIGSTOPs or restarts the broker: skipped when it does not own the broker (KAFKA_BOOTSTRAP). */
+    readonly needsRestartable?: boolean;
+    /** The file's own set-up (keep the session, create its topics). */
+    readonly ready: (session: BrokerSession) => Promise<void>;
+    /** Why the file's tests skip (no broker could be had outside CI, or one the file must not stop). */
+    readonly skipped: (reason: string) => void;
+    /** Clean-up before the admin disconnects (delete the file's topics). */
+    readonly teardown?: (admin: Admin) => Promise<void>;
+}
+
+/**
+ * The broker of one test file: found or started before its tests (ensureBroker), the admin connected, and after
+ * them the admin disconnected and the broker stopped if this file started it.
+ */
+export function useBroker(hooks: BrokerHooks): void {
+    let session: BrokerSession | undefined;
+    let broker: Broker | undefined;
+    beforeAll(async () => {
+        const result = await ensureBroker();
+        if ("skip" in result) {
+            console.warn(`[${hooks.label}] SKIPPED: ${result.skip}`);
+            hooks.skipped(result.skip);
+            return;
+        }
+        broker = result.broker;
+        if (hooks.needsRestartable && !broker.restartable) {
+            hooks.skipped("KAFKA_BOOTSTRAP points at a broker these tests do not own (they stop or restart it)");
+            return;
+        }
+        const kafka = kafkaClient(broker.bootstrap, hooks.clientId);
+        const admin = kafka.admin();
+        await admin.connect();
+        session = { broker, kafka, admin };
+        await hooks.ready(session);
+    }, 15 * 60_000);
+    afterAll(async () => {
+        if (session !== undefined) {
+            await hooks.teardown?.(session.admin).catch(() => undefined);
+            await session.admin.disconnect();
+        }
+        if (broker !== undefined) {
+            stopBroker(broker);
+        }
+    }, 180_000);
 }
 
 export function kafkaClient(bootstrap: string, clientId: string): Kafka {

@@ -1,12 +1,12 @@
 import { spawnSync } from "child_process";
-import { Admin, Kafka } from "kafkajs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Admin } from "kafkajs";
+import { describe, expect, it } from "vitest";
 import { loadTopicCatalog } from "../../model/events";
 import { EventDecoder } from "../../producer/decode";
 import { PlatformaticTransport } from "../../producer/platformatic";
 import { Delivery, DeliveryError, EventProducer, EventValidationError, KAFKA_DEFAULT_MAX_MESSAGE_BYTES, QueueFullError } from "../../producer/producer";
 import { SchemaSet } from "../../producer/schemas";
-import { Broker, consume, createCatalogTopics, ensureBroker, KAFKA_SCRIPT, kafkaClient, MAX_IN_FLIGHT, stopBroker } from "./broker";
+import { Broker, consume, createCatalogTopics, KAFKA_SCRIPT, MAX_IN_FLIGHT, useBroker } from "./broker";
 import { SAMPLES } from "./samples";
 
 /**
@@ -26,7 +26,6 @@ const catalog = loadTopicCatalog();
 
 let broker: Broker | undefined;
 let skipReason: string | undefined;
-let kafka: Kafka;
 let admin: Admin;
 
 function brokerPid(): number {
@@ -60,30 +59,16 @@ function newProducer(extra: Partial<ConstructorParameters<typeof EventProducer>[
 const sample = SAMPLES["audit-api-calls"];
 const apiCall = (i: number): typeof sample.payload => ({ ...sample.payload, actor: { kind: "SERVICE", id: "svc-faults" }, requestId: `fault-${i}` });
 
-beforeAll(async () => {
-    const result = await ensureBroker();
-    if ("skip" in result) {
-        skipReason = result.skip;
-        console.warn(`[events faults] SKIPPED: ${skipReason}`);
-        return;
-    }
-    broker = result.broker;
-    if (!broker.restartable) {
-        skipReason = "KAFKA_BOOTSTRAP points at a broker these tests do not own (they SIGSTOP it)";
-        return;
-    }
-    kafka = kafkaClient(broker.bootstrap, "fault-tests-admin");
-    admin = kafka.admin();
-    await admin.connect();
-    await createCatalogTopics(admin, catalog, PREFIX);
-}, 15 * 60_000);
-
-afterAll(async () => {
-    await admin?.disconnect();
-    if (broker) {
-        stopBroker(broker);
-    }
-}, 180_000);
+useBroker({
+    label: "events faults",
+    clientId: "fault-tests-admin",
+    needsRestartable: true,
+    skipped: (reason) => (skipReason = reason),
+    ready: async (session) => {
+        ({ broker, admin } = session);
+        await createCatalogTopics(admin, catalog, PREFIX);
+    },
+});
 
 describe("producer under faults (real broker)", () => {
     it("replies lost until the retries ran out: no phantom delivery, the failed send is reported unknown and accounted for", async (ctx) => {

@@ -1,12 +1,12 @@
 import * as os from "node:os";
 import * as path from "node:path";
 import { Admin, ConfigResourceTypes } from "kafkajs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { EventsModel } from "../../model/events";
 import { topicsCheck } from "../../verify/checks";
 import { eventsOutputs } from "../../components/events";
 import { runCheck } from "../../verify/runner";
-import { Broker, ensureBroker, kafkaClient, recreateTopics, stopBroker } from "../events/broker";
+import { Broker, recreateTopics, useBroker } from "../events/broker";
 import { DEV_EVENTS, parseEvents } from "../events/configs";
 import { context } from "./support";
 
@@ -36,27 +36,19 @@ async function until(condition: () => Promise<boolean>, attempts = 100): Promise
     throw new Error("the broker did not reach the expected state");
 }
 
-beforeAll(async () => {
-    const result = await ensureBroker();
-    if ("skip" in result) {
-        skipReason = result.skip;
-        console.warn(`[verify kafka] SKIPPED: ${skipReason}`);
-        return;
-    }
-    broker = result.broker;
-    model = parseEvents({ ...DEV_EVENTS, bootstrapServers: [broker.bootstrap], topicPrefix: `verify-${process.pid}.` });
-    admin = kafkaClient(broker.bootstrap, "verify-tests").admin();
-    await admin.connect();
-    await recreateTopics(admin, model);
-}, 15 * 60_000);
-
-afterAll(async () => {
-    if (admin !== undefined) {
-        await admin.deleteTopics({ topics: model.topics.map((t) => t.name), timeout: 30_000 }).catch(() => undefined);
-        await admin.disconnect();
-    }
-    if (broker !== undefined) stopBroker(broker);
-}, 180_000);
+useBroker({
+    label: "verify kafka",
+    clientId: "verify-tests",
+    skipped: (reason) => (skipReason = reason),
+    ready: async (session) => {
+        ({ broker, admin } = session);
+        model = parseEvents({ ...DEV_EVENTS, bootstrapServers: [broker.bootstrap], topicPrefix: `verify-${process.pid}.` });
+        await recreateTopics(admin, model);
+    },
+    teardown: async (a) => {
+        await a.deleteTopics({ topics: model.topics.map((t) => t.name), timeout: 30_000 });
+    },
+});
 
 describe("kafka-topics check against a real broker", () => {
     it("passes when the catalog topics exist as the stack declares them", async (ctx) => {
