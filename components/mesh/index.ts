@@ -129,7 +129,7 @@ export class ServiceMesh extends pulumi.ComponentResource {
         const istiods = declared.releases.istiod.map((spec) => release(spec, [base]));
         const activeIstiod = istiods[args.mesh.revisions.findIndex((r) => r.name === args.mesh.active.name)];
         this.crdsReady = [base, activeIstiod];
-        this.podsReady = [base, cni, activeIstiod];
+        this.podsReady = [...this.crdsReady, cni];
         const tracing = args.mesh.addons.jaeger ? release(declared.releases.jaeger, [base]) : undefined;
         if (args.mesh.addons.kiali) {
             release(declared.releases.kiali, tracing ? [activeIstiod, tracing] : [activeIstiod]);
