@@ -83,6 +83,28 @@ function describe(error: unknown): string {
     return messages.join("; ");
 }
 
+type ClientMessage = MessageToProduce<Buffer, Buffer, string, string>;
+
+/**
+ * The client's messages for one request. The library's messages already carry their batch's topic, so a request of
+ * one batch is handed over as it is, with no copy of the array or of any message (the client reads only key, value,
+ * headers, topic, partition, timestamp and metadata of each, and `messageSchema` in its dist/protocol/records.js,
+ * 2.12.1, allows additional properties).
+ */
+function clientMessages(group: readonly TopicBatch[]): ClientMessage[] {
+    if (group.length === 1 && group[0].messages.every((m) => m.topic === group[0].topic)) {
+        // Not written to by the client (its producer.js builds records of its own).
+        return group[0].messages as ClientMessage[];
+    }
+    const messages: ClientMessage[] = [];
+    for (const b of group) {
+        for (const m of b.messages) {
+            messages.push(m.topic === b.topic ? (m as ClientMessage) : { topic: b.topic, partition: m.partition, key: m.key, value: m.value, headers: m.headers });
+        }
+    }
+    return messages;
+}
+
 export class PlatformaticTransport implements EventTransport {
     private readonly producer: Producer<Buffer, Buffer, string, string>;
     private readonly brokers: readonly string[];
@@ -176,13 +198,7 @@ export class PlatformaticTransport implements EventTransport {
         }
         const acks: PartitionAck[] = [];
         for (const [codec, group] of byCodec) {
-            const messages: MessageToProduce<Buffer, Buffer, string, string>[] = [];
-            for (const b of group) {
-                for (const m of b.messages) {
-                    // The library's messages already carry their topic: no copy per message.
-                    messages.push(m.topic === b.topic ? (m as MessageToProduce<Buffer, Buffer, string, string>) : { topic: b.topic, partition: m.partition, key: m.key, value: m.value, headers: m.headers });
-                }
-            }
+            const messages = clientMessages(group);
             let result;
             try {
                 result = await this.producer.send({ messages, compression: codec as TopicBatch["compression"] });

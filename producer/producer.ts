@@ -5,7 +5,7 @@ import { EventTypeOf, FamilyTopics, TopicKey, TopicPayloads, TYPED_TOPICS } from
 import { partitionForKey } from "./partition";
 import { QuickCheck } from "./quick-check";
 import { SchemaSet } from "./schemas";
-import { newTraceContext, parseTraceparent, TRACEPARENT_HEADER, TRACESTATE_HEADER, traceparentProblem, formatTraceparent } from "./trace";
+import { formatTraceparent, newTraceContext, parseTraceparent, TraceContext, TRACEPARENT_HEADER, TRACESTATE_HEADER, traceparentProblem } from "./trace";
 import { EventTransport, OutgoingMessage, PartitionAck, SendOutcome, TopicBatch, TransportSendError } from "./transport";
 import { FieldProblem, validateValue } from "./validate";
 
@@ -97,13 +97,16 @@ export interface Delivery {
     readonly eventId: string;
 }
 
-export interface PreparedEvent {
-    readonly topicKey: TopicKey;
+/**
+ * A validated, encoded event: the message the transport hands to the client as it is (one object per event, alive
+ * until the broker answers), and what the library needs to settle it.
+ */
+export interface PreparedEvent extends OutgoingMessage {
     /** Name in Kafka. */
     readonly topic: string;
+    readonly topicKey: TopicKey;
     readonly eventId: string;
     readonly compression: CompressionCodec;
-    readonly message: OutgoingMessage;
     /** Upper bound of the record's size in a record batch (what the broker compares with max.message.bytes). */
     readonly recordBytes: number;
 }
@@ -211,7 +214,8 @@ interface Resolved {
  */
 class Call {
     private remaining: number;
-    private done = false;
+    /** true once the call's promise is settled: later outcomes of its events change nothing. */
+    done = false;
     readonly deliveries: Delivery[];
 
     constructor(
@@ -239,11 +243,56 @@ class Call {
     }
 }
 
-interface Pending {
-    readonly prepared: PreparedEvent;
+/**
+ * Consecutive events of one call, in the queue or in a request: the queue keeps one entry per run of a call rather
+ * than one object per event (per-event objects alive until the broker's answer were a measurable share of the
+ * garbage collector's work, scripts/bench-producer.ts).
+ */
+interface Run {
     readonly call: Call;
-    /** Position of the event in its call. */
-    readonly index: number;
+    /** Position of the run's first event in its call. */
+    readonly first: number;
+    readonly count: number;
+}
+
+/** Events accepted and not yet acknowledged: the events in order, and the runs of calls they belong to. */
+interface Accepted {
+    readonly events: readonly PreparedEvent[];
+    readonly runs: readonly Run[];
+}
+
+/** One produce request: at most maxBatchMessages / maxBatchBytes of the queue's head. */
+interface Request extends Accepted {
+    readonly bytes: number;
+}
+
+/** Visits every event of `accepted` with its call and its position in that call. */
+function eachEvent(accepted: Accepted, visit: (event: PreparedEvent, call: Call, index: number) => void): void {
+    let e = 0;
+    for (const run of accepted.runs) {
+        for (let i = 0; i < run.count; i++) {
+            visit(accepted.events[e++], run.call, run.first + i);
+        }
+    }
+}
+
+/** The request's events grouped by topic (in the order of their first event), as the transport takes them. */
+function topicBatches(events: readonly PreparedEvent[]): TopicBatch[] {
+    const first = events[0];
+    if (events.every((p) => p.topic === first.topic)) {
+        // The common case: the prepared events are the messages, handed over without a copy.
+        return [{ topic: first.topic, compression: first.compression, messages: events }];
+    }
+    const byTopic = new Map<string, PreparedEvent[]>();
+    for (const p of events) {
+        const list = byTopic.get(p.topic);
+        if (list === undefined) {
+            byTopic.set(p.topic, [p]);
+        } else {
+            list.push(p);
+        }
+    }
+    return [...byTopic.values()].map((items) => ({ topic: items[0].topic, compression: items[0].compression, messages: items }));
 }
 
 function lookup(value: unknown, path: readonly string[]): unknown {
@@ -298,6 +347,62 @@ function asError(e: unknown): Error {
     return e instanceof Error ? e : new Error(String(e));
 }
 
+const NO_OPTIONS: SendOptions = Object.freeze({});
+
+/** What is wrong with the call itself (event type, a caller-set envelope, the traceparent); undefined when nothing. */
+function callerProblems(route: Route, eventType: string, payload: object, options: SendOptions, trace: TraceContext | undefined): FieldProblem[] | undefined {
+    let problems: FieldProblem[] | undefined;
+    if (!route.eventTypes.has(eventType)) {
+        (problems ??= []).push({ path: "envelope.eventType", message: `must be one of ${[...route.eventTypes].join(", ")} for topic ${route.key}, got ${JSON.stringify(eventType)}` });
+    }
+    if ("envelope" in payload) {
+        (problems ??= []).push({ path: "envelope", message: "is filled by the producer; pass eventId, occurredAt, correlationId and causationId in the send options" });
+    }
+    if (options.traceparent !== undefined && trace === undefined) {
+        (problems ??= []).push({ path: "traceparent", message: `${traceparentProblem(options.traceparent)}, got ${JSON.stringify(options.traceparent)}` });
+    }
+    return problems;
+}
+
+/** The encoded record, or undefined when avsc's encoder refused a value (the full check then names it). */
+function encodeIfValid(type: avro.Type, record: unknown, schemaId: number | undefined): Buffer | undefined {
+    try {
+        return encodeValue(type, record, schemaId);
+    } catch {
+        return undefined;
+    }
+}
+
+/** Encodes a record the full check accepted; should the encoder still refuse it, that is the event's error too. */
+function encodeValidated(route: Route, record: unknown, schemaId: number | undefined, index: number | undefined): Buffer {
+    try {
+        return encodeValue(route.type, record, schemaId);
+    } catch (e) {
+        throw new EventValidationError(route.key, [{ path: "(event)", message: `could not be encoded as ${route.schemaName}: ${asError(e).message}` }], index);
+    }
+}
+
+/** The message Kafka gets: key, the encoded value, headers, partition; refused when over max.message.bytes. */
+function messageOf(route: Route, resolved: Resolved, value: Buffer, keyValue: string, eventId: string, trace: TraceContext, tracestate: string | undefined, index: number | undefined): PreparedEvent {
+    const key = Buffer.from(keyValue, "utf8");
+    const headers: Record<string, string> = { [TRACEPARENT_HEADER]: formatTraceparent(trace) };
+    if (tracestate !== undefined) {
+        headers[TRACESTATE_HEADER] = tracestate;
+    }
+    if (resolved.schemaId === undefined) {
+        headers[HEADERS.fingerprint] = route.fingerprintHeader;
+    }
+    const size = recordBytes(key, value, headers, tracestate === undefined && resolved.schemaId === undefined ? route.fixedHeaderBytes : undefined);
+    if (size > route.maxMessageBytes) {
+        throw new EventValidationError(
+            route.key,
+            [{ path: "(event)", message: `is ${size} bytes as a record batch, over the topic's max.message.bytes of ${route.maxMessageBytes}; nothing was sent — split the event or raise max.message.bytes for ${route.key} in catalog/topics.json` }],
+            index,
+        );
+    }
+    return { topic: route.topic, key, value, headers, partition: partitionForKey(key, resolved.partitions), topicKey: route.key, eventId, compression: route.compression, recordBytes: size };
+}
+
 /** Typed producer for one event family: only that family's topics, payloads and event types type-check. */
 export class FamilyProducer<T> {
     constructor(private readonly producer: EventProducer) {}
@@ -331,9 +436,11 @@ export class EventProducer {
     private readonly clock: () => number;
     private readonly newEventId: () => string;
     private readonly maxInFlightRequests: number;
-    private queue: Pending[] = [];
+    /** Accepted and not yet handed to the transport, in order. */
+    private queue: PreparedEvent[] = [];
+    private queueRuns: Run[] = [];
     /** Requests handed to the transport and not yet settled. */
-    private readonly inflight = new Set<readonly Pending[]>();
+    private readonly inflight = new Set<Request>();
     private inflightEvents = 0;
     private queuedBytes = 0;
     private state: "new" | "open" | "closing" | "closed" = "new";
@@ -445,75 +552,48 @@ export class EventProducer {
      * metadata). Throws {@link EventValidationError} naming every bad field, and for an event larger than the
      * topic's `max.message.bytes`. Public so services can check events early, and for benchmarks.
      */
-    prepare<K extends TopicKey>(topic: K, eventType: EventTypeOf<K>, payload: TopicPayloads[K], options: SendOptions = {}, index?: number): PreparedEvent {
+    prepare<K extends TopicKey>(topic: K, eventType: EventTypeOf<K>, payload: TopicPayloads[K], options: SendOptions = NO_OPTIONS, index?: number): PreparedEvent {
         const route = this.route(topic);
         const resolved = this.resolved.get(topic);
         if (resolved === undefined) {
             throw new Error("the event producer is not connected; call connect() first (partitions come from the topic metadata)");
         }
-        const problems: FieldProblem[] = [];
-        if (!route.eventTypes.has(eventType)) {
-            problems.push({ path: "envelope.eventType", message: `must be one of ${[...route.eventTypes].join(", ")} for topic ${topic}, got ${JSON.stringify(eventType)}` });
-        }
         if (payload === null || typeof payload !== "object" || Array.isArray(payload)) {
             throw new EventValidationError(topic, [{ path: "(payload)", message: `must be an object, got ${JSON.stringify(payload)}` }], index);
         }
-        if ("envelope" in payload) {
-            problems.push({ path: "envelope", message: "is filled by the producer; pass eventId, occurredAt, correlationId and causationId in the send options" });
-        }
         const trace = options.traceparent === undefined ? newTraceContext() : parseTraceparent(options.traceparent);
-        if (options.traceparent !== undefined && trace === undefined) {
-            problems.push({ path: "traceparent", message: `${traceparentProblem(options.traceparent)}, got ${JSON.stringify(options.traceparent)}` });
-        }
-        const eventId = options.eventId ?? this.newEventId();
-        const occurredAt = options.occurredAt ?? this.clock();
-        const correlationId = options.correlationId ?? null;
-        const causationId = options.causationId ?? null;
-        const traceId = trace?.traceId ?? null;
+        // Allocated only when something is wrong: most events have no problem.
+        let problems = callerProblems(route, eventType, payload, options, trace);
+        const envelope = {
+            eventId: options.eventId ?? this.newEventId(),
+            eventType,
+            occurredAt: options.occurredAt ?? this.clock(),
+            source: this.source,
+            correlationId: options.correlationId ?? null,
+            causationId: options.causationId ?? null,
+            traceId: trace?.traceId ?? null,
+        };
         // The payload's own fields first (what the quick check sees), then the envelope the producer fills.
         // Object.assign instead of a spread: measurably cheaper per event (scripts/bench-producer.ts).
         const record: Record<string, unknown> = {};
         Object.assign(record, payload);
-        const generatedId = options.eventId === undefined && this.newEventId === randomUUID;
-        const certainlyValid =
-            problems.length === 0 && route.quickCheck !== undefined && route.quickCheck.valid(record, { eventId: generatedId ? undefined : eventId, occurredAt, correlationId, causationId, traceId });
-        record.envelope = { eventId, eventType, occurredAt, source: this.source, correlationId, causationId, traceId };
-        if (!certainlyValid) {
+        const shaped = problems === undefined && route.quickCheck !== undefined && route.quickCheck.shaped(record);
+        record.envelope = envelope;
+        // With no shape problem the encoder is the type check: it throws for every value the full check refuses.
+        let value = shaped ? encodeIfValid(route.type, record, resolved.schemaId) : undefined;
+        if (value === undefined) {
             // The full check: every bad field named (also when another problem is known already).
-            problems.push(...validateValue(route.type, record));
+            problems = [...(problems ?? []), ...validateValue(route.type, record)];
         }
         const keyValue = lookup(record, route.partitionKey);
         if (typeof keyValue === "string" && keyValue.length === 0) {
-            problems.push({ path: route.partitionKey.join("."), message: "is the topic's partition key and must not be empty" });
+            (problems ??= []).push({ path: route.partitionKey.join("."), message: "is the topic's partition key and must not be empty" });
         }
-        if (problems.length > 0) {
+        if (problems !== undefined && problems.length > 0) {
             throw new EventValidationError(topic, problems, index);
         }
-        const key = Buffer.from(keyValue as string, "utf8");
-        const value = encodeValue(route.type, record, resolved.schemaId);
-        const headers: Record<string, string> = { [TRACEPARENT_HEADER]: formatTraceparent(trace!) };
-        if (options.tracestate !== undefined) {
-            headers[TRACESTATE_HEADER] = options.tracestate;
-        }
-        if (resolved.schemaId === undefined) {
-            headers[HEADERS.fingerprint] = route.fingerprintHeader;
-        }
-        const size = recordBytes(key, value, headers, options.tracestate === undefined && resolved.schemaId === undefined ? route.fixedHeaderBytes : undefined);
-        if (size > route.maxMessageBytes) {
-            throw new EventValidationError(
-                topic,
-                [{ path: "(event)", message: `is ${size} bytes as a record batch, over the topic's max.message.bytes of ${route.maxMessageBytes}; nothing was sent — split the event or raise max.message.bytes for ${topic} in catalog/topics.json` }],
-                index,
-            );
-        }
-        return {
-            topicKey: route.key,
-            topic: route.topic,
-            eventId,
-            compression: route.compression,
-            recordBytes: size,
-            message: { topic: route.topic, key, value, headers, partition: partitionForKey(key, resolved.partitions) },
-        };
+        value ??= encodeValidated(route, record, resolved.schemaId, index);
+        return messageOf(route, resolved, value, keyValue as string, envelope.eventId, trace!, options.tracestate, index);
     }
 
     /** Validates, encodes and sends one event; resolves once Kafka acknowledged it (acks=all). */
@@ -574,15 +654,19 @@ export class EventProducer {
             new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now())))),
         ]);
         clearTimeout(timer);
-        const notSent = this.queue.map((p) => ({ eventId: p.prepared.eventId, topic: p.prepared.topic }));
-        const unknown = [...this.inflight].flatMap((batch) => batch.map((p) => ({ eventId: p.prepared.eventId, topic: p.prepared.topic })));
+        const ids = (p: PreparedEvent): { eventId: string; topic: string } => ({ eventId: p.eventId, topic: p.topic });
+        const notSent = this.queue.map(ids);
+        const unknown = [...this.inflight].flatMap((request) => request.events.map(ids));
         if (!flushed) {
-            const queued = this.queue;
+            const queued: Accepted = { events: this.queue, runs: this.queueRuns };
             this.queue = [];
-            for (const p of queued) {
-                this.queuedBytes -= p.prepared.recordBytes;
-                p.call.reject(new DeliveryError(p.prepared.eventId, p.prepared.topic, "not-sent", [], `close(${timeoutMs}) reached its deadline before the event was sent`));
-            }
+            this.queueRuns = [];
+            eachEvent(queued, (p, call) => {
+                this.queuedBytes -= p.recordBytes;
+                if (!call.done) {
+                    call.reject(new DeliveryError(p.eventId, p.topic, "not-sent", [], `close(${timeoutMs}) reached its deadline before the event was sent`));
+                }
+            });
         }
         if (wasOpen) {
             // A forced disconnect fails the request in flight and any pending retry at once (their events: unknown).
@@ -616,9 +700,9 @@ export class EventProducer {
         }
         this.queuedBytes += bytes;
         const promise = new Promise<Delivery[]>((resolve, reject) => {
-            const call = new Call(prepared.length, resolve, reject);
-            for (let i = 0; i < prepared.length; i++) {
-                this.queue.push({ prepared: prepared[i], call, index: i });
+            this.queueRuns.push({ call: new Call(prepared.length, resolve, reject), first: 0, count: prepared.length });
+            for (const p of prepared) {
+                this.queue.push(p);
             }
         });
         this.pump();
@@ -633,10 +717,10 @@ export class EventProducer {
 
     private dispatchQueued(): void {
         while (this.inflight.size < this.maxInFlightRequests && this.queue.length > 0) {
-            const batch = this.takeBatch();
-            this.inflight.add(batch);
-            this.inflightEvents += batch.length;
-            void this.dispatch(batch);
+            const request = this.takeRequest();
+            this.inflight.add(request);
+            this.inflightEvents += request.events.length;
+            void this.dispatch(request);
         }
     }
 
@@ -648,58 +732,65 @@ export class EventProducer {
         }
     }
 
-    private takeBatch(): Pending[] {
+    /** The queue's head up to the request bounds (at least one event), with the runs it covers (a run may split). */
+    private takeRequest(): Request {
         let n = 0;
         let bytes = 0;
         while (n < this.queue.length && n < this.maxBatchMessages) {
-            const size = this.queue[n].prepared.recordBytes;
+            const size = this.queue[n].recordBytes;
             if (n > 0 && bytes + size > this.maxBatchBytes) {
                 break;
             }
             bytes += size;
             n++;
         }
-        return this.queue.splice(0, n);
+        const runs: Run[] = [];
+        let left = n;
+        while (left > 0) {
+            const head = this.queueRuns[0];
+            if (head.count <= left) {
+                runs.push(head);
+                this.queueRuns.shift();
+                left -= head.count;
+            } else {
+                runs.push({ call: head.call, first: head.first, count: left });
+                this.queueRuns[0] = { call: head.call, first: head.first + left, count: head.count - left };
+                left = 0;
+            }
+        }
+        return { events: this.queue.splice(0, n), runs, bytes };
     }
 
-    private async dispatch(batch: readonly Pending[]): Promise<void> {
-        const byTopic = new Map<string, Pending[]>();
-        for (const p of batch) {
-            const list = byTopic.get(p.prepared.topic) ?? [];
-            list.push(p);
-            byTopic.set(p.prepared.topic, list);
-        }
-        const request: TopicBatch[] = [...byTopic.entries()].map(([topic, items]) => ({
-            topic,
-            compression: items[0].prepared.compression,
-            messages: items.map((i) => i.prepared.message),
-        }));
+    private async dispatch(request: Request): Promise<void> {
         let outcome: { readonly acks: PartitionAck[] } | { readonly error: unknown };
         try {
-            outcome = { acks: await this.transport.send(request) };
+            outcome = { acks: await this.transport.send(topicBatches(request.events)) };
         } catch (e) {
             outcome = { error: e };
         }
-        for (const p of batch) {
-            this.queuedBytes -= p.prepared.recordBytes;
-        }
-        this.inflightEvents -= batch.length;
-        this.inflight.delete(batch);
+        this.queuedBytes -= request.bytes;
+        this.inflightEvents -= request.events.length;
+        this.inflight.delete(request);
         // The next request goes out before this one's events are settled (a Delivery each): the broker does not wait
         // for the bookkeeping. flush() waiters are told only after, when every promise of this request is settled.
         this.dispatchQueued();
         try {
             if ("error" in outcome) {
-                this.settleFailed(batch, outcome.error);
+                this.settleFailed(request, outcome.error);
             } else {
-                this.settle(batch, outcome.acks);
+                this.settle(request, outcome.acks);
             }
         } finally {
             this.notifyIfIdle();
         }
     }
 
-    private settle(batch: readonly Pending[], acks: readonly PartitionAck[]): void {
+    /**
+     * Resolves every event of a partition the broker acknowledged (offsets: the partition's base offset, then one
+     * per event in request order) and rejects the others: with `failure` when the request failed, else as
+     * `unknown` (an answer without that partition's offset).
+     */
+    private settle(request: Request, acks: readonly PartitionAck[], failure?: { outcome: SendOutcome; brokerErrors: readonly string[]; reason: string }): void {
         // Next offset per topic and partition: a number while offsets stay below 2^53 (always, in practice), a bigint beyond.
         const next = new Map<string, Map<number, number | bigint>>();
         for (const a of acks) {
@@ -709,34 +800,31 @@ export class EventProducer {
                 byPartition = new Map();
                 next.set(a.topic, byPartition);
             }
-            byPartition.set(a.partition, base + BigInt(batch.length) <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(base) : base);
+            byPartition.set(a.partition, base + BigInt(request.events.length) <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(base) : base);
         }
-        for (const p of batch) {
-            const { topic } = p.prepared;
-            const { partition } = p.prepared.message;
+        eachEvent(request, (p, call, index) => {
+            const { topic } = p;
+            const { partition } = p;
             const byPartition = next.get(topic);
             const offset = byPartition?.get(partition);
             if (offset === undefined || offset < 0) {
-                p.call.reject(new DeliveryError(p.prepared.eventId, topic, "unknown", [], `the broker's answer has no offset for partition ${partition}`));
-                continue;
+                if (!call.done) {
+                    call.reject(
+                        failure === undefined
+                            ? new DeliveryError(p.eventId, topic, "unknown", [], `the broker's answer has no offset for partition ${partition}`)
+                            : new DeliveryError(p.eventId, topic, failure.outcome, failure.brokerErrors, failure.reason),
+                    );
+                }
+                return;
             }
             byPartition!.set(partition, typeof offset === "number" ? offset + 1 : offset + 1n);
-            p.call.resolve(p.index, { topic, partition, offset: String(offset), eventId: p.prepared.eventId });
-        }
+            call.resolve(index, { topic, partition, offset: String(offset), eventId: p.eventId });
+        });
     }
 
-    private settleFailed(batch: readonly Pending[], e: unknown): void {
-        const error = asError(e);
-        const outcome: SendOutcome = e instanceof TransportSendError ? e.outcome : "unknown";
-        const brokerErrors = e instanceof TransportSendError ? e.brokerErrors : [];
-        const acknowledged = e instanceof TransportSendError ? e.acknowledged : [];
-        const done = new Set(acknowledged.map((a) => `${a.topic}\u0000${a.partition}`));
-        const settled = new Set(batch.filter((p) => done.has(`${p.prepared.topic}\u0000${p.prepared.message.partition}`)));
-        this.settle([...settled], acknowledged);
-        for (const p of batch) {
-            if (!settled.has(p)) {
-                p.call.reject(new DeliveryError(p.prepared.eventId, p.prepared.topic, outcome, brokerErrors, error.message));
-            }
-        }
+    /** A failed request: the partitions acknowledged before the failure were written; every other event failed. */
+    private settleFailed(request: Request, e: unknown): void {
+        const known = e instanceof TransportSendError;
+        this.settle(request, known ? e.acknowledged : [], { outcome: known ? e.outcome : "unknown", brokerErrors: known ? e.brokerErrors : [], reason: asError(e).message });
     }
 }

@@ -255,9 +255,9 @@ async function onBroker(bootstrap: string): Promise<void> {
     const preEncoded: PreparedEvent[] = Array.from({ length: EVENTS }, (_, i) => library.prepare(TOPIC_KEY, "data.ingestion.completed", payload(i)));
     const rawBatches: { topic: string; key: Buffer; value: Buffer; headers: Record<string, string>; partition: number }[][] = [];
     for (let i = 0; i < EVENTS; i += BATCH) {
-        rawBatches.push(preEncoded.slice(i, i + BATCH).map((p) => ({ topic, key: p.message.key, value: p.message.value, headers: { ...p.message.headers }, partition: p.message.partition })));
+        rawBatches.push(preEncoded.slice(i, i + BATCH).map((p) => ({ topic, key: p.key, value: p.value, headers: { ...p.headers }, partition: p.partition })));
     }
-    const recordSize = Math.round(preEncoded.reduce((n, p) => n + p.message.key.length + p.message.value.length, 0) / EVENTS);
+    const recordSize = Math.round(preEncoded.reduce((n, p) => n + p.key.length + p.value.length, 0) / EVENTS);
 
     const libraryBatchOf =
         (producer: EventProducer) =>

@@ -171,7 +171,7 @@ describe("encoding and routing", () => {
         for (const t of catalog.topics) {
             const sample = SAMPLES[t.name as TopicKey];
             const prepared = producer.prepare(t.name as TopicKey, sample.eventType as never, sample.payload as never, { correlationId: "corr-1" });
-            const m = prepared.message;
+            const m = prepared;
             expect(m.headers[HEADERS.fingerprint]).toBe(`sha256:${schemas.currentVersion(t.schema).fingerprint}`);
             // Only what the value does not carry: the envelope has type, id, source and correlation id.
             expect(Object.keys(m.headers).sort()).toEqual([HEADERS.fingerprint, "traceparent"]);
@@ -187,7 +187,7 @@ describe("encoding and routing", () => {
         const ids: SchemaIdSource = { idsFor: async () => new Map([["com.carbon254.events.audit.UserAction", 4242]]) };
         const { producer } = await open({ schemaIds: ids });
         const { eventType, payload } = SAMPLES["audit-user-actions"];
-        const m = producer.prepare("audit-user-actions", eventType, payload).message;
+        const m = producer.prepare("audit-user-actions", eventType, payload);
         expect(m.value[0]).toBe(0);
         expect(m.value.readInt32BE(1)).toBe(4242);
         expect(Object.keys(m.headers)).toEqual(["traceparent"]);
@@ -200,7 +200,7 @@ describe("encoding and routing", () => {
     it("propagates the caller's traceparent and tracestate unchanged; the envelope carries the trace id", async () => {
         const { producer } = await open();
         const { eventType, payload } = SAMPLES["deployment-events"];
-        const m = producer.prepare("deployment-events", eventType, payload, { traceparent: TRACEPARENT, tracestate: "vendor=x" }).message;
+        const m = producer.prepare("deployment-events", eventType, payload, { traceparent: TRACEPARENT, tracestate: "vendor=x" });
         expect(m.headers.traceparent).toBe(TRACEPARENT);
         expect(m.headers.tracestate).toBe("vendor=x");
         const env = new EventDecoder(schemas).decode({ value: m.value, headers: m.headers }).event.envelope as { traceId: string };
@@ -210,8 +210,8 @@ describe("encoding and routing", () => {
     it("starts a new unsampled trace when the caller has none", async () => {
         const { producer } = await open();
         const { eventType, payload } = SAMPLES["config-changes"];
-        const a = producer.prepare("config-changes", eventType, payload).message.headers.traceparent;
-        const b = producer.prepare("config-changes", eventType, payload).message.headers.traceparent;
+        const a = producer.prepare("config-changes", eventType, payload).headers.traceparent;
+        const b = producer.prepare("config-changes", eventType, payload).headers.traceparent;
         expect(traceparentProblem(a)).toBeUndefined();
         expect(parseTraceparent(a)!.flags).toBe("00");
         expect(parseTraceparent(a)!.traceId).not.toBe(parseTraceparent(b)!.traceId);
@@ -235,7 +235,7 @@ describe("encoding and routing", () => {
         expect(producer.topicState("data-ingestion")!.partitions).toBe(5);
         const { eventType, payload } = SAMPLES["data-ingestion"];
         for (let i = 0; i < 50; i++) {
-            const m = producer.prepare("data-ingestion", eventType, { ...payload, datasetId: `d-${i}` }).message;
+            const m = producer.prepare("data-ingestion", eventType, { ...payload, datasetId: `d-${i}` });
             expect(m.partition).toBe(partitionForKey(m.key, 5));
         }
     });
@@ -330,6 +330,58 @@ describe("delivery: one request in flight, batching, acks, shutdown", () => {
         expect(transport.requests).toHaveLength(3);
         expect(deliveries.map((d) => Number(d.offset))).toEqual(Array.from({ length: 30 }, (_, i) => i));
         expect(producer.pending()).toEqual({ events: 0, bytes: 0 });
+    });
+
+    it("a call split across requests, beside another topic's events: every delivery is at its event's position, with its partition and offset", async () => {
+        const { producer, transport } = await open({ maxInFlightRequests: 2, maxBatchMessages: 4 });
+        let release!: () => void;
+        transport.gate = new Promise((r) => (release = r));
+        const ingestion = SAMPLES["data-ingestion"];
+        const quality = SAMPLES["data-quality"];
+        const ids = Array.from({ length: 11 }, (_, i) => `6f1c1e1a-3b9e-4e0b-9a55-0d6f1a2b3c${String(i).padStart(2, "0")}`);
+        const first = producer.data.send("data-quality", quality.eventType, quality.payload, { eventId: "6f1c1e1a-3b9e-4e0b-9a55-0d6f1a2b3cff" });
+        const batch = producer.data.sendBatch(
+            "data-ingestion",
+            ids.map((eventId, i) => ({ eventType: ingestion.eventType, payload: { ...ingestion.payload, datasetId: `dataset-${i % 5}` }, options: { eventId } })),
+        );
+        const last = producer.data.send("data-quality", quality.eventType, quality.payload);
+        release();
+        const deliveries = await batch;
+        // The first send goes out alone; then requests of at most 4 split the batch's run three ways, the last one beside
+        // the other topic's event.
+        expect(transport.requests.map((r) => r.map((b) => b.messages.length))).toEqual([[1], [4], [4], [3, 1]]);
+        expect(deliveries.map((d) => d.eventId)).toEqual(ids);
+        const topic = producer.topicName("data-ingestion");
+        const partitions = producer.topicState("data-ingestion")!.partitions;
+        const seen = new Map<number, number>();
+        deliveries.forEach((d, i) => {
+            expect(d.topic).toBe(topic);
+            expect(d.partition).toBe(partitionForKey(Buffer.from(`dataset-${i % 5}`), partitions));
+            // Offsets count per partition, in send order.
+            const expected = seen.get(d.partition) ?? 0;
+            expect(Number(d.offset)).toBe(expected);
+            seen.set(d.partition, expected + 1);
+        });
+        expect((await first).offset).toBe("0");
+        expect((await last).offset).toBe("1");
+    });
+
+    it("a failed request with some partitions acknowledged: their events resolve at their offsets, the others reject", async () => {
+        const { producer, transport } = await open();
+        const { eventType, payload } = SAMPLES["data-ingestion"];
+        const partitions = producer.topicState("data-ingestion")!.partitions;
+        const keys = ["a", "b", "c", "d", "e", "f", "g", "h"].filter((k, i, all) => all.findIndex((o) => partitionForKey(Buffer.from(o), partitions) === partitionForKey(Buffer.from(k), partitions)) === i);
+        const written = partitionForKey(Buffer.from(keys[0]), partitions);
+        const topic = producer.topicName("data-ingestion");
+        transport.fail = new TransportSendError("produce failed: NOT_LEADER_OR_FOLLOWER", "failed", ["NOT_LEADER_OR_FOLLOWER"], [{ topic, partition: written, baseOffset: "41" }]);
+        let release!: () => void;
+        transport.gate = new Promise((r) => (release = r));
+        const blocker = producer.data.send("data-ingestion", eventType, { ...payload, datasetId: keys[0] }).catch((e: Error) => e);
+        const sends = [keys[0], keys[1], keys[0], keys[2]].map((datasetId) => producer.data.send("data-ingestion", eventType, { ...payload, datasetId }).then((d) => d.offset, (e: DeliveryError) => e.outcome));
+        release();
+        await blocker;
+        // The second request carries the four sends: two on the acknowledged partition (offsets 41, 42), two failed.
+        expect(await Promise.all(sends)).toEqual(["41", "failed", "42", "failed"]);
     });
 
     it("close() with two requests in flight reports both as unknown", async () => {

@@ -35,7 +35,7 @@ describe("schema ids from the registry (wiring, MockClient)", () => {
         const producer = new EventProducer({ source: "portal-services", topics: catalog, schemas, produces: ["audit-user-actions"], transport: new NullTransport(), schemaIds: new RegistrySchemaIds({ url: "mock://", client }) });
         await producer.connect();
         const { eventType, payload } = SAMPLES["audit-user-actions"];
-        const m = producer.prepare("audit-user-actions", eventType, payload).message;
+        const m = producer.prepare("audit-user-actions", eventType, payload);
         expect(m.value[0]).toBe(0);
         expect(m.value.readInt32BE(1)).toBe(id);
         expect(Object.keys(m.headers)).toEqual(["traceparent"]);
