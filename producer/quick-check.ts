@@ -58,7 +58,9 @@ function recordCheck(type: avro.types.RecordType, skip: ReadonlySet<string>): Sh
         if (!isObject(value)) {
             return false;
         }
-        for (const key of Object.keys(value)) {
+        // for…in rather than Object.keys (no array per record). It also visits inherited enumerable keys, which can
+        // only make it stricter than avsc's own-keys `_checkFields`: "don't know" is always safe.
+        for (const key in value) {
             if (!declared.has(key) || skip.has(key)) {
                 return false;
             }
@@ -89,7 +91,19 @@ function shapeCheck(type: avro.Type): ShapeCheck | undefined | typeof UNSUPPORTE
     }
     if (avro.Type.isType(type, "map")) {
         const values = shapeCheck((type as avro.types.MapType).valuesType as avro.Type);
-        return values === undefined || values === UNSUPPORTED ? values : (value) => !isObject(value) || Object.values(value).every(values);
+        if (values === undefined || values === UNSUPPORTED) {
+            return values;
+        }
+        return (value) => {
+            if (isObject(value)) {
+                for (const key in value) {
+                    if (!values(value[key])) {
+                        return false;
+                    }
+                }
+            }
+            return true;
+        };
     }
     const base = avro.Type.isType(type, "logical") ? (type as avro.types.LogicalType).underlyingType : undefined;
     if (base !== undefined) {
