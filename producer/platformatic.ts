@@ -1,6 +1,7 @@
 import type { ConnectionOptions } from "tls";
 import { type MessageToProduce, ProduceAcks, Producer, type SASLOptions } from "@platformatic/kafka";
 import type { SaslMechanism } from "../model/events";
+import { groupBy } from "./group";
 import { EventTransport, PartitionAck, SendOutcome, TopicBatch, TopicMetadata, TransportSendError } from "./transport";
 
 /**
@@ -187,15 +188,7 @@ export class PlatformaticTransport implements EventTransport {
 
     async send(batches: readonly TopicBatch[]): Promise<PartitionAck[]> {
         // Compression is per request in this client: one request per codec, one after the other.
-        const byCodec = new Map<string, TopicBatch[]>();
-        for (const b of batches) {
-            const group = byCodec.get(b.compression);
-            if (group === undefined) {
-                byCodec.set(b.compression, [b]);
-            } else {
-                group.push(b);
-            }
-        }
+        const byCodec = groupBy(batches, (b) => b.compression);
         const acks: PartitionAck[] = [];
         for (const [codec, group] of byCodec) {
             const messages = clientMessages(group);

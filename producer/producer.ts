@@ -2,6 +2,7 @@ import * as avro from "avsc";
 import { randomUUID } from "crypto";
 import { CompressionCodec, loadTopicCatalog, producerCompression, topicMaxMessageBytes, TopicCatalog, TopicFamily } from "../model/events";
 import { EventTypeOf, FamilyTopics, TopicKey, TopicPayloads, TYPED_TOPICS } from "./events";
+import { groupBy } from "./group";
 import { partitionForKey } from "./partition";
 import { QuickCheck } from "./quick-check";
 import { SchemaSet } from "./schemas";
@@ -283,16 +284,7 @@ function topicBatches(events: readonly PreparedEvent[]): TopicBatch[] {
         // The common case: the prepared events are the messages, handed over without a copy.
         return [{ topic: first.topic, compression: first.compression, messages: events }];
     }
-    const byTopic = new Map<string, PreparedEvent[]>();
-    for (const p of events) {
-        const list = byTopic.get(p.topic);
-        if (list === undefined) {
-            byTopic.set(p.topic, [p]);
-        } else {
-            list.push(p);
-        }
-    }
-    return [...byTopic.values()].map((items) => ({ topic: items[0].topic, compression: items[0].compression, messages: items }));
+    return [...groupBy(events, (p) => p.topic).values()].map((items) => ({ topic: items[0].topic, compression: items[0].compression, messages: items }));
 }
 
 function lookup(value: unknown, path: readonly string[]): unknown {
