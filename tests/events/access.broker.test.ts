@@ -1,4 +1,3 @@
-import { spawnSync } from "child_process";
 import { pbkdf2Sync, randomBytes } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
@@ -10,7 +9,8 @@ import { TopicKey } from "../../producer/events";
 import { PlatformaticTransport } from "../../producer/platformatic";
 import { EventProducer } from "../../producer/producer";
 import { SchemaSet } from "../../producer/schemas";
-import { KAFKA_SCRIPT, kafkaClient, recreateTopics } from "./broker";
+import { runProjectScript, ScriptRun } from "../support/services";
+import { kafkaClient, recreateTopics } from "./broker";
 import { PROD_EVENTS, parseEvents } from "./configs";
 import { SAMPLES } from "./samples";
 
@@ -24,7 +24,7 @@ import { SAMPLES } from "./samples";
 
 const PORT = Number(process.env.KAFKA_ACL_PORT ?? 19392);
 const STATE = process.env.KAFKA_ACL_STATE_DIR ?? path.join(os.tmpdir(), `254carbon-kafka-acl-${PORT}`);
-const ENV = { ...process.env, KAFKA_PORT: String(PORT), KAFKA_STATE_DIR: STATE, KAFKA_TLS: "1", KAFKA_ACL: "1" };
+const ENV = { KAFKA_PORT: String(PORT), KAFKA_STATE_DIR: STATE, KAFKA_TLS: "1", KAFKA_ACL: "1" };
 const schemas = SchemaSet.load();
 
 let skipReason: string | undefined;
@@ -34,9 +34,8 @@ let ca = "";
 let access: KafkaAccess;
 const passwords = new Map<string, string>();
 
-function script(args: string[], timeoutMs: number): { code: number | null; out: string } {
-    const r = spawnSync("bash", [KAFKA_SCRIPT, ...args], { encoding: "utf8", env: ENV, timeout: timeoutMs });
-    return { code: r.status, out: `${r.stdout ?? ""}${r.stderr ?? ""}` };
+function script(args: string[], timeoutMs: number): ScriptRun {
+    return runProjectScript("scripts/kafka/kafka.sh", args, timeoutMs, ENV);
 }
 
 /** SCRAM's SaltedPassword = Hi(password, salt, i): PBKDF2 with HMAC-SHA-512 (RFC 5802 §2.2, RFC 7677). */
@@ -87,12 +86,12 @@ async function errorOf(p: Promise<unknown>): Promise<string> {
 beforeAll(async () => {
     const start = script(["start"], 10 * 60_000);
     if (start.code !== 0) {
-        skipReason = `kafka.sh start (KAFKA_TLS=1 KAFKA_ACL=1) failed:\n${start.out}`;
+        skipReason = `kafka.sh start (KAFKA_TLS=1 KAFKA_ACL=1) failed:\n${start.output}`;
         if (process.env.CI) throw new Error(skipReason);
         return;
     }
-    startedHere = !start.out.includes("already running");
-    const info = /tls_bootstrap=(\S+) ca=(\S+)/.exec(script(["tls-info"], 10_000).out)!;
+    startedHere = !start.output.includes("already running");
+    const info = /tls_bootstrap=(\S+) ca=(\S+)/.exec(script(["tls-info"], 10_000).output)!;
     tlsBootstrap = info[1];
     ca = fs.readFileSync(info[2], "utf8");
     access = parseEvents({ ...PROD_EVENTS, bootstrapServers: [tlsBootstrap] }).access!;

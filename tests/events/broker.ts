@@ -1,10 +1,12 @@
-import { spawn, spawnSync } from "child_process";
+import { spawn } from "child_process";
 import * as net from "net";
 import * as path from "path";
 import { Consumer, MessagesStreamModes } from "@platformatic/kafka";
 import { Admin, Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll } from "vitest";
+import { REPO_ROOT } from "../../model";
 import { ResolvedTopic, TopicCatalog } from "../../model/events";
+import { findOrStart, ScriptedService, stopIfStartedHere } from "../support/services";
 
 /**
  * The real Kafka broker for the integration tests: scripts/kafka/kafka.sh (Apache Kafka 4.x jars from Maven Central,
@@ -19,7 +21,7 @@ import { ResolvedTopic, TopicCatalog } from "../../model/events";
  */
 export const MAX_IN_FLIGHT = Number(process.env.EVENTS_MAX_IN_FLIGHT ?? 1);
 
-export const KAFKA_SCRIPT = path.join(__dirname, "..", "..", "scripts", "kafka", "kafka.sh");
+export const KAFKA_SCRIPT = path.join(REPO_ROOT, "scripts", "kafka", "kafka.sh");
 
 export interface Broker {
     readonly bootstrap: string;
@@ -30,11 +32,6 @@ export interface Broker {
 }
 
 export type BrokerResult = { readonly broker: Broker } | { readonly skip: string };
-
-function runScript(args: string[], timeoutMs: number): { code: number | null; output: string } {
-    const r = spawnSync("bash", [KAFKA_SCRIPT, ...args], { encoding: "utf8", timeout: timeoutMs, env: process.env });
-    return { code: r.status, output: `${r.stdout ?? ""}${r.stderr ?? ""}${r.error ? String(r.error) : ""}` };
-}
 
 /** Runs a script command without blocking the event loop (so producers keep working during a restart). */
 export function runScriptAsync(args: string[]): Promise<string> {
@@ -62,40 +59,33 @@ function reachable(hostPort: string, timeoutMs = 2000): Promise<boolean> {
     });
 }
 
+/** scripts/kafka/kafka.sh, or the broker KAFKA_BOOTSTRAP names. */
+const BROKER: ScriptedService = {
+    script: "scripts/kafka/kafka.sh",
+    envVar: "KAFKA_BOOTSTRAP",
+    noun: "broker",
+    tests: "integration tests",
+    addressCommand: "bootstrap",
+    answers: (address) => reachable(address),
+    silent: "is not reachable",
+    alreadyRunning: /already running/,
+};
+
 /**
  * Finds or starts the broker. In CI (CI set) a broker that cannot be had is a failure; elsewhere the tests are skipped
  * with the reason (e.g. no Java or Maven on a laptop).
  */
 export async function ensureBroker(): Promise<BrokerResult> {
-    const ci = Boolean(process.env.CI);
-    const external = process.env.KAFKA_BOOTSTRAP;
-    if (external) {
-        if (await reachable(external)) {
-            return { broker: { bootstrap: external, startedHere: false, restartable: false } };
-        }
-        const reason = `KAFKA_BOOTSTRAP=${external} is not reachable`;
-        if (ci) {
-            throw new Error(`${reason} (CI is set, so the integration tests must run)`);
-        }
-        return { skip: reason };
+    const result = await findOrStart(BROKER);
+    if ("skip" in result) {
+        return result;
     }
-    const bootstrap = runScript(["bootstrap"], 10_000).output.trim();
-    const start = runScript(["start"], 15 * 60_000);
-    if (start.code !== 0) {
-        const reason = `scripts/kafka/kafka.sh start failed (exit ${start.code}):\n${start.output}`;
-        if (ci) {
-            throw new Error(reason);
-        }
-        return { skip: `${reason}\n(set KAFKA_BOOTSTRAP to use a running broker; CI is not set, so skipping)` };
-    }
-    // `start` is idempotent and says so when it found the broker running: then someone else owns it and stops it.
-    return { broker: { bootstrap, startedHere: !start.output.includes("already running"), restartable: true } };
+    const { address, startedHere, external } = result.found;
+    return { broker: { bootstrap: address, startedHere, restartable: !external } };
 }
 
 export function stopBroker(broker: Broker): void {
-    if (broker.startedHere) {
-        runScript(["stop"], 120_000);
-    }
+    stopIfStartedHere(BROKER, broker, 120_000);
 }
 
 /** What a test file gets once its broker is there: the broker and a connected admin client. */

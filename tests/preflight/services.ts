@@ -1,6 +1,5 @@
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as path from "node:path";
+import { runProjectScript } from "../support/services";
 
 /**
  * The real services of the preflight tests, each started by the project's own script on 127.0.0.1 with ports and
@@ -8,7 +7,6 @@ import * as path from "node:path";
  * SASL_SSL (SCRAM-SHA-512, own CA) and an in-cluster-advertising listener, and a Debian PostgreSQL 15 with TLS and
  * SCRAM. In CI a service that cannot be started fails the run; elsewhere the tests skip with the reason.
  */
-const ROOT = path.join(__dirname, "..", "..");
 
 export const KAFKA_ENV = {
     KAFKA_PORT: process.env.PREFLIGHT_KAFKA_PORT ?? "19292",
@@ -20,11 +18,6 @@ export const PG_ENV = {
     PG_PORT: process.env.PREFLIGHT_PG_PORT ?? "15432",
     PG_STATE_DIR: process.env.PREFLIGHT_PG_STATE_DIR ?? "/tmp/254carbon-postgres-issue13",
 };
-
-function run(script: string, args: string[], env: Record<string, string>, timeoutMs: number): { code: number | null; out: string } {
-    const r = spawnSync("bash", [path.join(ROOT, script), ...args], { encoding: "utf8", timeout: timeoutMs, env: { ...process.env, ...env } });
-    return { code: r.status, out: `${r.stdout ?? ""}${r.stderr ?? ""}${r.error ? String(r.error) : ""}` };
-}
 
 /** `k=v k=v` lines → a map. */
 function fields(text: string): Record<string, string> {
@@ -58,13 +51,13 @@ function failOrSkip(reason: string): { skip: string } {
 }
 
 export function startKafka(): KafkaService | { skip: string } {
-    const wasRunning = run("scripts/kafka/kafka.sh", ["status"], KAFKA_ENV, 60_000).code === 0;
+    const wasRunning = runProjectScript("scripts/kafka/kafka.sh", ["status"], 60_000, KAFKA_ENV).code === 0;
     // A broker of an earlier run without SCRAM users would refuse the TLS listener's login: start fresh then.
-    const start = wasRunning ? { code: 0, out: "" } : run("scripts/kafka/kafka.sh", ["start", "--fresh"], KAFKA_ENV, 15 * 60_000);
+    const start = wasRunning ? { code: 0, output: "" } : runProjectScript("scripts/kafka/kafka.sh", ["start", "--fresh"], 15 * 60_000, KAFKA_ENV);
     if (start.code !== 0) {
-        return failOrSkip(`scripts/kafka/kafka.sh start failed (exit ${start.code}): ${start.out.slice(-2000)}`);
+        return failOrSkip(`scripts/kafka/kafka.sh start failed (exit ${start.code}): ${start.output.slice(-2000)}`);
     }
-    const info = fields(run("scripts/kafka/kafka.sh", ["tls-info"], KAFKA_ENV, 10_000).out);
+    const info = fields(runProjectScript("scripts/kafka/kafka.sh", ["tls-info"], 10_000, KAFKA_ENV).output);
     return {
         plaintext: `127.0.0.1:${KAFKA_ENV.KAFKA_PORT}`,
         tls: info.tls_bootstrap,
@@ -73,18 +66,18 @@ export function startKafka(): KafkaService | { skip: string } {
         user: info.user,
         password: fs.readFileSync(info.password_file, "utf8").trim(),
         stop: () => {
-            if (!wasRunning) run("scripts/kafka/kafka.sh", ["stop"], KAFKA_ENV, 120_000);
+            if (!wasRunning) runProjectScript("scripts/kafka/kafka.sh", ["stop"], 120_000, KAFKA_ENV);
         },
     };
 }
 
 export function startPostgres(): PostgresService | { skip: string } {
-    const wasRunning = run("scripts/postgres/postgres.sh", ["status"], PG_ENV, 30_000).code === 0;
-    const start = wasRunning ? { code: 0, out: "" } : run("scripts/postgres/postgres.sh", ["start"], PG_ENV, 10 * 60_000);
+    const wasRunning = runProjectScript("scripts/postgres/postgres.sh", ["status"], 30_000, PG_ENV).code === 0;
+    const start = wasRunning ? { code: 0, output: "" } : runProjectScript("scripts/postgres/postgres.sh", ["start"], 10 * 60_000, PG_ENV);
     if (start.code !== 0) {
-        return failOrSkip(`scripts/postgres/postgres.sh start failed (exit ${start.code}): ${start.out.slice(-2000)}`);
+        return failOrSkip(`scripts/postgres/postgres.sh start failed (exit ${start.code}): ${start.output.slice(-2000)}`);
     }
-    const info = fields(run("scripts/postgres/postgres.sh", ["info"], PG_ENV, 10_000).out);
+    const info = fields(runProjectScript("scripts/postgres/postgres.sh", ["info"], 10_000, PG_ENV).output);
     return {
         host: info.host,
         port: Number(info.port),
@@ -92,7 +85,7 @@ export function startPostgres(): PostgresService | { skip: string } {
         password: fs.readFileSync(info.password_file, "utf8").trim(),
         ca: fs.readFileSync(info.ca, "utf8"),
         stop: () => {
-            if (!wasRunning) run("scripts/postgres/postgres.sh", ["stop"], PG_ENV, 60_000);
+            if (!wasRunning) runProjectScript("scripts/postgres/postgres.sh", ["stop"], 60_000, PG_ENV);
         },
     };
 }
